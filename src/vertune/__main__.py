@@ -1,0 +1,5 @@
+"""``python -m vertune`` is the ``vertune`` command."""
+
+from vertune.cli import main
+
+main()

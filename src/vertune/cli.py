@@ -1,0 +1,176 @@
+"""The ``vertune`` command: parse the config, call the library, print with rich.
+
+Thin on purpose: every command here is a few lines over a library function, so a notebook
+user and the CLI run the same code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vertune.config import Config, ConfigError, dump_config, load_config
+from vertune.pipeline import StageFailed, StageOutcome, run_pipeline, stage_state
+from vertune.stages import STAGES, stage_named
+from vertune.workspace import Workspace, WorkspaceLocked
+
+app = typer.Typer(help="vertune: turn a base LLM into a domain expert and keep it improving.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+config_app = typer.Typer(help="Validate or show a vertune.yaml.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+console = Console(stderr=True)
+out = Console()
+
+EXIT_STAGE_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED, EXIT_NOT_BUILT = 1, 2, 3, 4
+DEFAULT_CONFIG = "vertune.yaml"
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The project's vertune.yaml.", envvar="VERTUNE_CONFIG")]
+
+
+def _load(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as err:
+        for problem in err.problems:
+            console.print(f"[red]error[/red] {problem}", highlight=False)
+        raise typer.Exit(EXIT_BAD_CONFIG) from None
+
+
+def _guarded(action: Callable[[], list[StageOutcome]]) -> list[StageOutcome]:
+    """Run a pipeline action, turning the known failures into a message and an exit code."""
+    try:
+        return action()
+    except WorkspaceLocked as err:
+        console.print(f"[red]error[/red] {err}")
+        raise typer.Exit(EXIT_LOCKED) from None
+    except (StageFailed, FileNotFoundError, ValueError) as err:
+        console.print(f"[red]error[/red] {err}", highlight=False)
+        raise typer.Exit(EXIT_STAGE_FAILED) from None
+
+
+@config_app.command("validate")
+def config_validate(file: Annotated[Path, typer.Argument(help="Config file to check.")]) -> None:
+    """Check a config: exit 0 when valid, else list every problem with file, line and key."""
+    config = _load(file)
+    out.print(f"[green]✓[/green] {file} is valid (project '{config.project}', {len(config.sources)} sources)")
+
+
+@config_app.command("show")
+def config_show(file: Annotated[Path, typer.Argument(help="Config file to resolve.")]) -> None:
+    """Print the fully resolved config, defaults included."""
+    out.print(dump_config(_load(file)), end="", highlight=False, markup=False)
+
+
+def _summary(outcomes: Sequence[StageOutcome], workspace: Workspace) -> None:
+    table = Table(title=f"vertune — workspace {workspace.root}")
+    for column in ("stage", "action", "seconds", "in", "out", "rejected", "artifacts"):
+        table.add_column(column)
+    for outcome in outcomes:
+        manifest = outcome.manifest or {}
+        counts = manifest.get("counts", {})
+        table.add_row(outcome.stage, outcome.action, f"{manifest.get('seconds', 0):.1f}" if manifest else "",
+                      *(str(counts.get(k, "")) for k in ("in", "out", "rejected")),
+                      str(workspace.stage_dir(outcome.stage)) if manifest else "")
+    out.print(table)
+
+
+def _run(config_path: Path, wanted: Sequence[str] | None, force: Sequence[str]) -> list[StageOutcome]:
+    config = _load(config_path)
+    outcomes = _guarded(lambda: run_pipeline(config, STAGES, wanted=wanted, force=force, console=console))
+    _summary(outcomes, Workspace(config.workspace_dir))
+    return outcomes
+
+
+@app.command()
+def run(
+    config: ConfigOption = Path(DEFAULT_CONFIG),
+    force: Annotated[Optional[list[str]], typer.Option(help="Re-run this stage even if up to date.")] = None,
+) -> None:
+    """Run every stage that is out of date, skip the rest, print a summary."""
+    outcomes = _run(config, None, force or [])
+    pending = [o.stage for o in outcomes if o.action == "not built"]
+    if pending:
+        console.print(f"[yellow]stopped before '{pending[0]}': that stage is not built yet in this version[/yellow]")
+
+
+@app.command()
+def status(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
+    """Show each stage's state: done, out of date, never run, or not built."""
+    cfg = _load(config)
+    workspace = Workspace(cfg.workspace_dir)
+    table = Table(title=f"vertune status — {workspace.root}")
+    for column in ("stage", "state", "finished", "in", "out", "rejected"):
+        table.add_column(column)
+    styles = {"done": "green", "out of date": "yellow", "never run": "dim", "not built": "red"}
+    for stage in STAGES:
+        state = stage_state(stage, cfg, workspace)
+        manifest = workspace.manifest(stage.name) or {}
+        counts = manifest.get("counts", {})
+        table.add_row(stage.name, f"[{styles[state]}]{state}[/]", manifest.get("finished_at", ""),
+                      *(str(counts.get(k, "")) for k in ("in", "out", "rejected")))
+    out.print(table)
+
+
+def _stage_command(name: str) -> None:
+    stage = stage_named(name)
+
+    def command(
+        config: ConfigOption = Path(DEFAULT_CONFIG),
+        force: Annotated[bool, typer.Option("--force", help="Re-run even if up to date.")] = False,
+    ) -> None:
+        if not stage.built:
+            console.print(f"[red]vertune {name}: not built yet[/red] — this stage ({stage.summary}) is planned but "
+                          "not part of this version. Nothing was run.")
+            raise typer.Exit(EXIT_NOT_BUILT)
+        outcomes = _run(config, [name], [name] if force else [])
+        if any(o.action == "not built" for o in outcomes):
+            raise typer.Exit(EXIT_NOT_BUILT)
+
+    command.__doc__ = f"{stage.summary[0].upper()}{stage.summary[1:]}."
+    app.command(name)(command)
+
+
+for _name in ("ingest", "preprocess", "annotate", "prepare", "train", "eval", "compress", "publish", "serve", "loop"):
+    _stage_command(_name)
+
+
+def example_config() -> Path:
+    """The embedded finance example's config: in the current folder's checkout or beside the package."""
+    candidates = [Path.cwd() / "examples/finance/vertune.yaml",
+                  Path(__file__).resolve().parents[2] / "examples/finance/vertune.yaml"]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("the embedded example (examples/finance/vertune.yaml) was not found; run from the repository")
+
+
+@app.command()
+def demo(
+    workspace: Annotated[Optional[Path], typer.Option(help="Where to put the demo's artifacts.")] = None,
+) -> None:
+    """Run the whole life cycle that exists on the embedded finance example, then summarise."""
+    path = example_config()
+    if workspace is not None:
+        os.environ["VERTUNE_WORKSPACE"] = str(workspace.resolve())
+    console.print(f"[bold]vertune demo[/bold] on {path}")
+    outcomes = _run(path, None, [])
+    ran = [o.stage for o in outcomes if o.action in ("ran", "skipped")]
+    pending = [s.name for s in STAGES if s.name not in ran]
+    out.print(f"[bold green]demo finished[/bold green]: stages done: {', '.join(ran) or 'none'}")
+    if pending:
+        out.print(f"[yellow]not built yet in this version:[/yellow] {', '.join(pending)}")
+
+
+def main() -> None:
+    app(prog_name="vertune")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

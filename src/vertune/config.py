@@ -1,0 +1,456 @@
+"""One validated config for the whole life cycle: ``vertune.yaml`` → pydantic models.
+
+Every section has the field's accepted defaults, so a config names only what differs. A wrong
+key or value fails at load time with the file, the line, the key path and, for a misspelt key,
+the closest valid one. ``${VAR}`` and ``${VAR:-default}`` in string values read the
+environment, so secrets stay out of the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+# --------------------------------------------------------------------------------------------
+# Schema
+# --------------------------------------------------------------------------------------------
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys are errors, defaults are validated too."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class ModelConfig(Section):
+    """The base model: a hub id, a local folder or ``embedded:<name>``."""
+
+    base: str = "embedded:tiny-qwen3"
+    revision: str | None = None
+    trust_remote_code: bool = False
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    device_map: str | None = "auto"
+
+
+class SourceConfig(Section):
+    """One input source: files (a file, folder or glob) or a seeded synthetic generator."""
+
+    name: str
+    path: str | None = None
+    synthetic: str | None = None
+    kind: str = "document"
+    format: Literal["auto", "pdf", "html", "forum", "table", "text", "dialogue"] = "auto"
+    encoding: str = "auto"
+    mapping: dict[str, str] = Field(default_factory=dict)
+    count: int = Field(default=1000, ge=1)
+    seed: int = 0
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> SourceConfig:
+        if (self.path is None) == (self.synthetic is None):
+            raise ValueError("a source needs exactly one of 'path' or 'synthetic'")
+        return self
+
+
+class IngestConfig(Section):
+    workers: int = Field(default=1, ge=1)
+
+
+class DedupConfig(Section):
+    exact: bool = True
+    near: bool = True
+    threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    num_perm: int = Field(default=128, ge=16)
+    ngram: int = Field(default=5, ge=1)
+    semantic: bool = False
+
+
+class SplitConfig(Section):
+    train: float = Field(default=0.8, ge=0.0, le=1.0)
+    val: float = Field(default=0.1, ge=0.0, le=1.0)
+    test: float = Field(default=0.1, ge=0.0, le=1.0)
+    seed: int = 42
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SplitConfig:
+        total = self.train + self.val + self.test
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"train + val + test must be 1.0, got {total:g}")
+        return self
+
+
+class PreprocessConfig(Section):
+    max_tokens: int = Field(default=512, ge=16)
+    overlap_sentences: int = Field(default=0, ge=0)
+    min_chars: int = Field(default=10, ge=0)
+    keep_symbols: list[str] = Field(default_factory=list)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    split: SplitConfig = Field(default_factory=SplitConfig)
+
+
+TaskType = Literal["entities", "relations", "intent", "sentiment", "classification", "qa", "summary", "extraction"]
+
+
+class AnnotationTask(Section):
+    """One labelling task of one tier, with its label set and guideline."""
+
+    name: str
+    tier: Literal[1, 2, 3]
+    type: TaskType
+    labels: list[str] = Field(default_factory=list)
+    guideline: str | None = None
+    sources: list[str] = Field(default_factory=list)
+
+
+class SimulationConfig(Section):
+    """Two simulated annotators derived from known answers, so the flow runs offline."""
+
+    enabled: bool = False
+    error_rates: list[float] = Field(default_factory=lambda: [0.05, 0.1])
+    seed: int = 0
+
+
+class LabelStudioConfig(Section):
+    url: str | None = None
+    api_key: str | None = None
+
+
+class AnnotationConfig(Section):
+    tasks: list[AnnotationTask] = Field(default_factory=list)
+    annotators: list[str] = Field(default_factory=lambda: ["annotator_a", "annotator_b"])
+    per_item: int = Field(default=2, ge=1)
+    pre_label: bool = True
+    simulate: SimulationConfig = Field(default_factory=SimulationConfig)
+    label_studio: LabelStudioConfig = Field(default_factory=LabelStudioConfig)
+
+
+class AugmentConfig(Section):
+    synonyms: bool = False
+    synonym_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
+    back_translation: bool = False
+
+
+class PrepareConfig(Section):
+    """Annotations → chat samples."""
+
+    language: Literal["zh", "en"] = "zh"
+    general_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
+    curriculum: bool = True
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+
+
+class LoraConfig(Section):
+    r: int = Field(default=16, ge=1)
+    alpha: int = Field(default=32, ge=1)
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+    target_modules: list[str] | Literal["all-linear"] = Field(default_factory=lambda: ["q_proj", "v_proj"])
+    bias: Literal["none", "all", "lora_only"] = "none"
+
+
+class TrainingConfig(Section):
+    method: Literal["lora", "qlora", "full"] = "lora"
+    mode: Literal["sft", "pretrain"] = "sft"
+    learning_rate: float = Field(default=3e-5, gt=0.0)
+    batch_size: int = Field(default=8, ge=1)
+    epochs: int = Field(default=3, ge=1)
+    gradient_accumulation: int = Field(default=4, ge=1)
+    max_steps: int | None = Field(default=None, ge=1)
+    warmup_ratio: float = Field(default=0.03, ge=0.0, lt=1.0)
+    weight_decay: float = Field(default=0.0, ge=0.0)
+    lr_scheduler: Literal["cosine", "linear", "constant"] = "cosine"
+    save_steps: int = Field(default=500, ge=1)
+    eval_steps: int = Field(default=100, ge=1)
+    save_total_limit: int = Field(default=3, ge=1)
+    early_stopping_patience: int = Field(default=2, ge=1)
+    gradient_checkpointing: bool = False
+    hidden_dropout: float | None = Field(default=None, ge=0.0, lt=1.0)
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    distributed: Literal["none", "zero2", "zero3", "fsdp"] = "none"
+    seed: int = 42
+
+
+Suite = Literal["domain", "general", "robustness"]
+
+
+class EvaluationConfig(Section):
+    suites: list[Suite] = Field(default_factory=lambda: ["domain", "general", "robustness"])
+    batch_size: int = Field(default=16, ge=1)
+    max_new_tokens: int = Field(default=64, ge=1)
+    compare_base: bool = True
+    endpoint: str | None = None
+    concurrency: int = Field(default=4, ge=1)
+
+
+class DistillConfig(Section):
+    student: str | None = None
+    temperature: float = Field(default=2.0, gt=0.0)
+    alpha: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class CompressionConfig(Section):
+    merge_lora: bool = True
+    quantize: Literal["none", "int8"] = "int8"
+    prune_ratio: float = Field(default=0.2, ge=0.0, lt=1.0)
+    distill: DistillConfig = Field(default_factory=DistillConfig)
+
+
+class RegistryConfig(Section):
+    """Where versions live: a local folder, or any fsspec URL (``s3://bucket/prefix``)."""
+
+    url: str = "registry"
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReplicaConfig(Section):
+    min: int = Field(default=1, ge=0)
+    max: int = Field(default=1, ge=1)
+    target_ongoing_requests: int = Field(default=4, ge=1)
+
+
+class AlertConfig(Section):
+    p95_latency_ms: float = Field(default=2000.0, gt=0.0)
+    error_rate: float = Field(default=0.05, ge=0.0, le=1.0)
+
+
+class ServingConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    grpc_port: int = Field(default=50051, ge=0, le=65535)
+    max_batch_size: int = Field(default=8, ge=1)
+    batch_timeout_ms: float = Field(default=10.0, ge=0.0)
+    max_new_tokens: int = Field(default=128, ge=1)
+    api_keys: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int | None = Field(default=None, ge=1)
+    replicas: ReplicaConfig = Field(default_factory=ReplicaConfig)
+    alerts: AlertConfig = Field(default_factory=AlertConfig)
+
+
+class ABTestConfig(Section):
+    traffic: float = Field(default=0.1, ge=0.0, le=1.0)
+    min_requests: int = Field(default=200, ge=1)
+
+
+class LoopConfig(Section):
+    log_requests: bool = True
+    redact_pii: bool = True
+    min_error_samples: int = Field(default=50, ge=1)
+    retrain_every: str | None = None
+    ab_test: ABTestConfig = Field(default_factory=ABTestConfig)
+
+
+class Config(Section):
+    """The whole ``vertune.yaml``."""
+
+    project: str
+    workspace: str = "workspace"
+    seed: int = 42
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    preprocess: PreprocessConfig = Field(default_factory=PreprocessConfig)
+    annotation: AnnotationConfig = Field(default_factory=AnnotationConfig)
+    prepare: PrepareConfig = Field(default_factory=PrepareConfig)
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    compression: CompressionConfig = Field(default_factory=CompressionConfig)
+    registry: RegistryConfig = Field(default_factory=RegistryConfig)
+    serving: ServingConfig = Field(default_factory=ServingConfig)
+    loop: LoopConfig = Field(default_factory=LoopConfig)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in sources]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(repeated)}")
+        return sources
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths in the config are resolved against (the config's own)."""
+        return self._base_dir
+
+    def resolve(self, path: str | Path) -> Path:
+        """A config path made absolute against the config file's folder."""
+        candidate = Path(os.path.expanduser(str(path)))
+        return candidate if candidate.is_absolute() else (self._base_dir / candidate).resolve()
+
+    @property
+    def workspace_dir(self) -> Path:
+        return self.resolve(self.workspace)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading, with file/line/key-path errors
+# --------------------------------------------------------------------------------------------
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message names the file, line and key path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+KeyPath = tuple[str | int, ...]
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _compose(text: str, filename: str) -> tuple[Any, dict[KeyPath, int]]:
+    """Parse YAML into plain data plus the line of every key path (for error messages)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}" if mark else filename
+        context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
+        hint = f" ({context} started at line {start.line + 1})" if context and start else ""
+        raise ConfigError([f"{where}: not valid YAML: {getattr(err, 'problem', err)}{hint}"]) from None
+    lines: dict[KeyPath, int] = {}
+
+    def walk(node: yaml.Node | None, path: KeyPath) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                lines[(*path, key.value)] = key.start_mark.line + 1
+                walk(value, (*path, key.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines[(*path, index)] = item.start_mark.line + 1
+                walk(item, (*path, index))
+
+    walk(root, ())
+    data = yaml.safe_load(text) if root is not None else None
+    return data, lines
+
+
+def _interpolate(value: Any, path: KeyPath, problems: list[str], where: Any) -> Any:
+    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string value from the environment."""
+    if isinstance(value, dict):
+        return {k: _interpolate(v, (*path, k), problems, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, (*path, i), problems, where) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        problems.append(f"{where(path)}: environment variable ${{{name}}} is not set (key '{_dotted(path)}')")
+        return ""
+
+    return _ENV.sub(substitute, value)
+
+
+def _dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _section_at(path: KeyPath) -> type[BaseModel] | None:
+    """The config model class that owns the mapping at ``path`` (to suggest valid keys)."""
+    model: type[BaseModel] = Config
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        nested = _model_in(field.annotation)
+        if nested is None:
+            return None
+        model = nested
+    return model
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (list, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _describe(error: dict[str, Any], where: Any) -> str:
+    path: KeyPath = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        key = str(path[-1])
+        message = f"{where(path)}: unknown key '{_dotted(path)}'"
+        section = _section_at(path[:-1])
+        if section is not None:
+            close = difflib.get_close_matches(key, list(section.model_fields), n=1, cutoff=0.6)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+        return message
+    if error["type"] == "missing":
+        return f"{where(path)}: missing required key '{_dotted(path)}'"
+    shown = f" (got {error['input']!r})" if not isinstance(error.get("input"), dict | list) else ""
+    label = f"'{_dotted(path)}'" if path else "the config"
+    return f"{where(path)}: bad value for {label}: {error['msg']}{shown}"
+
+
+def parse_config(text: str, filename: str = "<string>", base_dir: Path | None = None) -> Config:
+    """Validate YAML text into a ``Config``; raise ``ConfigError`` listing every problem."""
+    data, lines = _compose(text, filename)
+
+    def line_of(path: KeyPath) -> int:
+        for end in range(len(path), 0, -1):
+            if path[:end] in lines:
+                return lines[path[:end]]
+        return 0
+
+    def where(path: KeyPath) -> str:
+        line = line_of(path)
+        return f"{filename}:{line}" if line else filename
+
+    if not isinstance(data, dict):
+        raise ConfigError([f"{filename}: the config must be a mapping of sections (got {type(data).__name__})"])
+    problems: list[str] = []
+    data = _interpolate(data, (), problems, where)
+    if problems:
+        raise ConfigError(problems)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as err:
+        errors = sorted(err.errors(), key=lambda e: line_of(tuple(e["loc"])))
+        raise ConfigError([_describe(e, where) for e in errors]) from None
+    config._base_dir = (base_dir or Path.cwd()).resolve()
+    return config
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a ``vertune.yaml``; relative paths in it resolve against its folder."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{file}: no such config file"]) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError([f"{file}: not UTF-8 text ({err.reason} at byte {err.start})"]) from None
+    return parse_config(text, filename=str(file), base_dir=file.resolve().parent)
+
+
+def dump_config(config: Config) -> str:
+    """The fully resolved config (defaults included) as YAML."""
+    return yaml.safe_dump(config.model_dump(mode="json"), allow_unicode=True, sort_keys=False)

@@ -1,0 +1,111 @@
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vertune.cli import app
+from vertune.config import Config, ConfigError, dump_config, load_config, parse_config
+
+MINIMAL = "project: demo\n"
+
+
+def test_defaults_follow_the_accepted_recipe() -> None:
+    config = parse_config(MINIMAL)
+    assert config.training.learning_rate == 3e-5
+    assert config.training.batch_size == 8
+    assert config.training.epochs == 3
+    assert config.training.gradient_accumulation == 4
+    assert config.training.save_steps == 500
+    assert config.training.early_stopping_patience == 2
+    assert (config.lora.r, config.lora.alpha, config.lora.dropout) == (16, 32, 0.1)
+    assert config.lora.target_modules == ["q_proj", "v_proj"]
+    assert config.preprocess.max_tokens == 512
+    assert config.model.base == "embedded:tiny-qwen3"
+
+
+def test_misspelt_key_names_file_line_path_and_suggestion() -> None:
+    text = "project: demo\ntraining:\n  epochs: 4\n  learing_rate: 1e-4\n"
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, filename="vertune.yaml")
+    message = str(err.value)
+    assert "vertune.yaml:4" in message
+    assert "training.learing_rate" in message
+    assert "did you mean 'learning_rate'" in message
+
+
+def test_misspelt_key_in_a_list_item() -> None:
+    text = "project: demo\nsources:\n  - name: a\n    path: x.pdf\n    encodng: gbk\n"
+    with pytest.raises(ConfigError, match=r"<string>:5: unknown key 'sources\[0\]\.encodng'; did you mean 'encoding'"):
+        parse_config(text)
+
+
+def test_bad_value_names_key_and_value() -> None:
+    with pytest.raises(ConfigError, match=r":3: bad value for 'lora.r'.*greater than or equal to 1.*got 0"):
+        parse_config("project: demo\nlora:\n  r: 0\n")
+
+
+def test_every_problem_is_reported_in_line_order() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config("project: demo\nlora:\n  rank: 8\ntraining:\n  epochs: zero\n")
+    assert [p.split(":")[1] for p in err.value.problems] == ["3", "5"]
+
+
+def test_missing_required_key() -> None:
+    with pytest.raises(ConfigError, match="missing required key 'project'"):
+        parse_config("seed: 1\n")
+
+
+def test_invalid_yaml_names_the_line() -> None:
+    with pytest.raises(ConfigError, match=r"f.yaml:4: not valid YAML: .*flow sequence started at line 3"):
+        parse_config("project: demo\nlora:\n  r: [1, 2\n", filename="f.yaml")
+
+
+def test_source_needs_exactly_one_origin() -> None:
+    with pytest.raises(ConfigError, match="exactly one of 'path' or 'synthetic'"):
+        parse_config("project: demo\nsources:\n  - name: a\n")
+
+
+def test_split_ratios_must_sum_to_one() -> None:
+    with pytest.raises(ConfigError, match="must be 1.0"):
+        parse_config("project: demo\npreprocess:\n  split: {train: 0.9, val: 0.2, test: 0.1}\n")
+
+
+def test_environment_interpolation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VT_KEY", "s3cret")
+    monkeypatch.delenv("VT_MISSING", raising=False)
+    config = parse_config("project: demo\nserving:\n  api_keys: ['${VT_KEY}']\n  port: ${VT_MISSING:-9001}\n")
+    assert config.serving.api_keys == ["s3cret"]
+    assert config.serving.port == 9001
+    with pytest.raises(ConfigError, match=r":3: environment variable \$\{VT_MISSING\} is not set"):
+        parse_config("project: demo\nregistry:\n  url: ${VT_MISSING}\n")
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    file = tmp_path / "proj" / "vertune.yaml"
+    file.write_text("project: demo\nworkspace: ws\n", encoding="utf-8")
+    config = load_config(file)
+    assert config.workspace_dir == tmp_path / "proj" / "ws"
+
+
+def test_show_round_trips_to_the_same_config() -> None:
+    config = parse_config("project: demo\nlora: {r: 8}\n")
+    assert Config.model_validate(parse_config(dump_config(config)).model_dump()) == config
+
+
+def test_cli_validate_fails_on_misspelt_key(tmp_path: Path) -> None:
+    file = tmp_path / "vertune.yaml"
+    file.write_text("project: demo\nlora:\n  alpah: 16\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["config", "validate", str(file)])
+    assert result.exit_code == 2
+    assert f"{file}:3" in result.output
+    assert "lora.alpah" in result.output and "did you mean 'alpha'" in result.output
+
+
+def test_cli_validate_and_show_accept_the_example() -> None:
+    example = Path(__file__).resolve().parents[1] / "examples/finance/vertune.yaml"
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "validate", str(example)]).exit_code == 0
+    shown = runner.invoke(app, ["config", "show", str(example)])
+    assert shown.exit_code == 0
+    assert "learning_rate: 3.0e-05" in shown.output

@@ -1,0 +1,141 @@
+"""The pipeline's contract: skip what is up to date, survive a kill, never publish half."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from vertune.config import parse_config
+from vertune.pipeline import Stage, StageFailed, run_pipeline, stage_state
+from vertune.records import Rejection
+from vertune.workspace import Workspace
+
+# A two-stage pipeline run in a child process, so the test can kill it with SIGKILL.
+SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    from vertune.config import parse_config
+    from vertune.pipeline import Stage, run_pipeline
+
+    log = Path(sys.argv[2])
+
+    def first(ctx):
+        log.open("a").write("first\\n")
+        (ctx.out / "a.txt").write_text("done")
+        ctx.counts.update({"in": 3, "out": 3})
+
+    def second(ctx):
+        log.open("a").write("second\\n")
+        with (ctx.out / "b.jsonl").open("w") as f:
+            for i in range(100):
+                f.write(f'{{"i": {i}}}\\n'); f.flush()
+                time.sleep(float(os.environ.get("DELAY", "0")))
+        ctx.counts.update({"in": 100, "out": 100})
+
+    stages = (Stage("first", "", target="__main__:first"), Stage("second", "", after=("first",), target="__main__:second"))
+    config = parse_config(f"project: t\\nworkspace: {sys.argv[1]}\\n")
+    run_pipeline(config, stages)
+""")
+
+
+def _start(script: Path, workspace: Path, log: Path, delay: str) -> subprocess.Popen:
+    env = {**os.environ, "DELAY": delay}
+    return subprocess.Popen([sys.executable, str(script), str(workspace), str(log)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_run_killed_mid_stage_resumes_without_redoing_completed_stages(tmp_path: Path) -> None:
+    script, workspace, log = tmp_path / "pipe.py", tmp_path / "ws", tmp_path / "log.txt"
+    script.write_text(SCRIPT)
+    child = _start(script, workspace, log, delay="0.05")
+    deadline = time.monotonic() + 60
+    while not list(workspace.glob(".second.*.tmp/b.jsonl")):
+        assert child.poll() is None, child.stderr.read()
+        assert time.monotonic() < deadline, "the second stage never started"
+        time.sleep(0.02)
+    time.sleep(0.2)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+
+    assert (workspace / "first" / "manifest.json").exists()
+    assert not (workspace / "second").exists(), "a killed stage must not look complete"
+    first_manifest = (workspace / "first" / "manifest.json").read_text()
+
+    rerun = _start(script, workspace, log, delay="0")
+    assert rerun.wait(timeout=60) == 0, rerun.stderr.read()
+    assert log.read_text().split() == ["first", "second", "second"]
+    assert (workspace / "first" / "manifest.json").read_text() == first_manifest
+    lines = (workspace / "second" / "b.jsonl").read_text().splitlines()
+    assert [json.loads(line)["i"] for line in lines] == list(range(100))
+    manifest = json.loads((workspace / "second" / "manifest.json").read_text())
+    assert manifest["counts"] == {"in": 100, "out": 100, "rejected": 0}
+    assert not [p for p in workspace.iterdir() if p.name.endswith(".tmp")]
+
+
+def _stages(calls: list[str], params: dict) -> tuple[Stage, ...]:
+    def first(ctx):
+        calls.append("first")
+        ctx.counts.update({"in": 2, "out": 1})
+        ctx.reject(Rejection(stage="first", item="x:2", reason="empty", detail="no text"))
+
+    def second(ctx):
+        calls.append("second")
+
+    import types
+    module = types.ModuleType("fake_stages")
+    module.first, module.second = first, second
+    sys.modules["fake_stages"] = module
+    return (Stage("first", "", target="fake_stages:first", params=lambda c: params),
+            Stage("second", "", after=("first",), target="fake_stages:second"),
+            Stage("third", "", after=("second",)))
+
+
+def test_up_to_date_stages_are_skipped_and_changes_propagate(tmp_path: Path) -> None:
+    config = parse_config(f"project: t\nworkspace: {tmp_path}\n")
+    calls: list[str] = []
+    params = {"v": 1}
+    stages = _stages(calls, params)
+    outcomes = run_pipeline(config, stages)
+    assert [o.action for o in outcomes] == ["ran", "ran", "not built"]
+    assert calls == ["first", "second"]
+
+    assert [o.action for o in run_pipeline(config, stages)][:2] == ["skipped", "skipped"]
+    assert calls == ["first", "second"]
+
+    params["v"] = 2  # a parameter of the first stage changes: both re-run
+    assert stage_state(stages[0], config, Workspace(tmp_path)) == "out of date"
+    run_pipeline(config, stages)
+    assert calls == ["first", "second", "first", "second"]
+
+    run_pipeline(config, stages, force=["second"])
+    assert calls[-1] == "second" and len(calls) == 5
+
+
+def test_manifest_records_counts_reasons_and_versions(tmp_path: Path) -> None:
+    config = parse_config(f"project: t\nworkspace: {tmp_path}\n")
+    run_pipeline(config, _stages([], {"v": 1}), wanted=["first"])
+    manifest = Workspace(tmp_path).manifest("first")
+    assert manifest["counts"] == {"in": 2, "out": 1, "rejected": 1}
+    assert manifest["rejected_reasons"] == {"empty": 1}
+    assert manifest["params"] == {"v": 1}
+    assert {"python", "vertune", "torch", "pydantic"} <= set(manifest["versions"])
+    rejected = (tmp_path / "first" / "rejected.jsonl").read_text().splitlines()
+    assert json.loads(rejected[0])["item"] == "x:2"
+
+
+def test_a_stage_that_loses_items_fails_and_publishes_nothing(tmp_path: Path) -> None:
+    def lossy(ctx):
+        ctx.counts.update({"in": 5, "out": 4})
+
+    import types
+    sys.modules["lossy_stage"] = types.SimpleNamespace(lossy=lossy)
+    config = parse_config(f"project: t\nworkspace: {tmp_path}\n")
+    with pytest.raises(StageFailed, match="lost items: in=5"):
+        run_pipeline(config, (Stage("lossy", "", target="lossy_stage:lossy"),))
+    assert not (tmp_path / "lossy").exists()
