@@ -26,7 +26,7 @@ app = typer.Typer(help="vertune: turn a base LLM into a domain expert and keep i
 config_app = typer.Typer(help="Validate or show a vertune.yaml.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 EXIT_STAGE_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED, EXIT_NOT_BUILT = 1, 2, 3, 4

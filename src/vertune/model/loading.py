@@ -1,0 +1,67 @@
+"""One way to load every model: embedded, local folder or hub id all go through ``from_pretrained``.
+
+Embedded models are only built into a cache folder here; they are then loaded exactly like any
+other checkpoint, so the code paths exercised in tests are the ones used with real models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import transformers
+from packaging.version import Version
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from vertune.model.embedded import PREFIX, embedded_path
+
+# transformers 4.56 renamed from_pretrained's ``torch_dtype`` to ``dtype`` and deprecated the old name.
+DTYPE_KWARG = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
+
+
+def resolve_model_path(spec: str, cache_dir: Path | None = None) -> str:
+    """Turn a config's ``model:`` value into what ``from_pretrained`` accepts.
+
+    ``embedded:<name>`` becomes its built folder (under ``cache_dir``, default
+    ``$VERTUNE_CACHE``), an existing local folder stays itself, anything else is a hub id.
+    """
+    if spec.startswith(PREFIX):
+        return str(embedded_path(spec.removeprefix(PREFIX), cache_dir))
+    local = Path(spec).expanduser()
+    return str(local) if local.is_dir() else spec
+
+
+def load_tokenizer(spec: str, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
+    """Load the tokenizer (with its chat template) of any model spec."""
+    return AutoTokenizer.from_pretrained(resolve_model_path(spec), trust_remote_code=trust_remote_code)
+
+
+def _torch_dtype(dtype: str | torch.dtype) -> str | torch.dtype:
+    if isinstance(dtype, torch.dtype) or dtype == "auto":
+        return dtype
+    resolved = getattr(torch, dtype, None)
+    if not isinstance(resolved, torch.dtype):
+        raise ValueError(f"unknown dtype {dtype!r}; use 'auto' or a torch dtype name such as 'bfloat16'")
+    return resolved
+
+
+def load_model(
+    spec: str,
+    *,
+    dtype: str | torch.dtype = "auto",
+    device_map: str | None = None,
+    trust_remote_code: bool = False,
+) -> PreTrainedModel:
+    """Load a causal LM from any model spec.
+
+    ``dtype="auto"`` keeps the checkpoint's dtype. ``device_map="auto"`` spreads the model over
+    GPUs; without CUDA it is dropped so the model simply loads on the CPU.
+    """
+    if device_map == "auto" and not torch.cuda.is_available():
+        device_map = None
+    return AutoModelForCausalLM.from_pretrained(
+        resolve_model_path(spec),
+        device_map=device_map,
+        trust_remote_code=trust_remote_code,
+        **{DTYPE_KWARG: _torch_dtype(dtype)},
+    )

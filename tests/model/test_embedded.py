@@ -1,0 +1,127 @@
+"""The embedded tiny Qwen3: deterministic, cached, atomic, and an ordinary HF model folder."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from vertune.model import embedded
+from vertune.model.embedded import EMBEDDED, IM_END, build_hash, embedded_path
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("VERTUNE_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def folder() -> Path:
+    return embedded_path("tiny-qwen3")
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))}
+
+
+def test_builds_a_small_qwen3_into_the_cache(folder: Path, cache: Path) -> None:
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert folder.parent == cache / "models" and folder.name.startswith("tiny-qwen3-")
+    assert model.config.model_type == "qwen3" and model.config.tie_word_embeddings
+    assert model.config.vocab_size == len(tokenizer)
+    assert 1_000_000 < sum(p.numel() for p in model.parameters()) < 10_000_000
+    im_end = tokenizer.convert_tokens_to_ids(IM_END)
+    assert model.generation_config.eos_token_id == im_end
+    assert model.generation_config.pad_token_id == tokenizer.pad_token_id
+
+
+def test_byte_identical_when_built_twice(tmp_path: Path) -> None:
+    first = embedded_path("tiny-qwen3", tmp_path / "a")
+    second = embedded_path("tiny-qwen3", tmp_path / "b")
+    assert first.name == second.name
+    assert file_hashes(first) == file_hashes(second)
+
+
+def test_cached_build_is_reused(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "_build", lambda *args: pytest.fail("rebuilt a cached model"))
+    assert embedded_path("tiny-qwen3") == folder
+
+
+def test_failed_build_leaves_no_folder(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(recipe: object, corpus: str, folder: Path) -> None:
+        (folder / "config.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(embedded, "_build", crash)
+    with pytest.raises(KeyboardInterrupt):
+        embedded_path("tiny-qwen3")
+    assert list((cache / "models").iterdir()) == []
+
+
+def test_hash_covers_recipe_and_corpus() -> None:
+    teacher, student = EMBEDDED["tiny-qwen3"], EMBEDDED["tiny-qwen3-student"]
+    assert build_hash(teacher, "a") == build_hash(teacher, "a")
+    assert build_hash(teacher, "a") != build_hash(teacher, "b")
+    assert build_hash(teacher, "a") != build_hash(student, "a")
+
+
+def test_student_shares_the_tokenizer(folder: Path) -> None:
+    student = embedded_path("tiny-qwen3-student")
+    assert (student / "tokenizer.json").read_bytes() == (folder / "tokenizer.json").read_bytes()
+    teacher_layers = AutoModelForCausalLM.from_pretrained(folder).config.num_hidden_layers
+    assert AutoModelForCausalLM.from_pretrained(student).config.num_hidden_layers < teacher_layers
+
+
+def test_build_leaves_global_rng_alone() -> None:
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    embedded_path("tiny-qwen3-student")
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["营业收入12.5%，¥3,000亿元 600519.SH", "Net profit rose 7.3% YoY.\n\t第二行：€1.2bn ≈ HK$10亿 😀", "  a  b\r\n"],
+)
+def test_tokenizer_round_trips_text_exactly(folder: Path, text: str) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert tokenizer.decode(tokenizer.encode(text)) == text
+
+
+def test_chat_template_survives_reload(folder: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    messages = [{"role": "system", "content": "你是金融助手"}, {"role": "user", "content": "毛利率？"}]
+    assert tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) == (
+        "<|im_start|>system\n你是金融助手<|im_end|>\n<|im_start|>user\n毛利率？<|im_end|>\n<|im_start|>assistant\n"
+    )
+    assert tokenizer.apply_chat_template(messages, tokenize=False).endswith("毛利率？<|im_end|>\n")
+
+
+def test_generates_from_chat_prompt(folder: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    messages = [{"role": "user", "content": "贵州茅台2023年营业收入是多少？"}]
+    inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    output = model.generate(**inputs, max_new_tokens=8, do_sample=False)
+    new_tokens = output[0, inputs["input_ids"].shape[1] :]
+    assert 0 < len(new_tokens) <= 8
+    assert isinstance(tokenizer.decode(new_tokens, skip_special_tokens=True), str)
+
+
+def test_save_pretrained_round_trip_keeps_logits(folder: Path, tmp_path: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    copy = tmp_path / "copy"
+    model.save_pretrained(copy)
+    tokenizer.save_pretrained(copy)
+    reloaded = AutoModelForCausalLM.from_pretrained(copy)
+    ids = AutoTokenizer.from_pretrained(copy)("归母净利润同比增长", return_tensors="pt").input_ids
+    assert torch.equal(ids, tokenizer("归母净利润同比增长", return_tensors="pt").input_ids)
+    with torch.no_grad():
+        assert torch.equal(model(ids).logits, reloaded(ids).logits)

@@ -1,0 +1,45 @@
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from vertune.cli import app
+
+runner = CliRunner()
+
+
+def _config(tmp_path: Path, extra: str = "") -> Path:
+    file = tmp_path / "vertune.yaml"
+    file.write_text(f"project: cli\nworkspace: ws\n{extra}", encoding="utf-8")
+    return file
+
+
+def test_a_stage_not_built_yet_says_so_and_exits_non_zero(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["loop", "-c", str(_config(tmp_path))])
+    assert result.exit_code == 4
+    assert "not built yet" in result.output
+    assert not (tmp_path / "ws").exists(), "nothing may run"
+
+
+def test_bad_config_exits_2_before_anything_runs(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "-c", str(_config(tmp_path, "sorces: []\n"))])
+    assert result.exit_code == 2
+    assert "did you mean 'sources'" in result.output
+
+
+def test_status_lists_every_stage(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["status", "-c", str(_config(tmp_path))])
+    assert result.exit_code == 0
+    for stage in ("ingest", "preprocess", "annotate", "train", "serve", "loop"):
+        assert stage in result.output
+    assert "never run" in result.output and "not built" in result.output
+
+
+def test_config_from_the_environment(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("VERTUNE_CONFIG", str(_config(tmp_path)))
+    assert runner.invoke(app, ["status"]).exit_code == 0
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["status", "-c", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "no such config file" in result.output
