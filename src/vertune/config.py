@@ -50,6 +50,7 @@ class SourceConfig(Section):
     format: Literal["auto", "pdf", "html", "forum", "table", "text", "dialogue"] = "auto"
     encoding: str = "auto"
     mapping: dict[str, str] = Field(default_factory=dict)
+    label_columns: list[str] = Field(default_factory=list)
     count: int = Field(default=1000, ge=1)
     seed: int = 0
     params: dict[str, Any] = Field(default_factory=dict)
