@@ -1,0 +1,152 @@
+"""The ingest and preprocess stages: glue between the data functions and the pipeline.
+
+ingest:      sources → ``documents.jsonl`` (+ ``documents.csv``), one Document per item read.
+preprocess:  clean → drop too-short → exact + near dedup → cut to ``max_tokens`` pieces with the
+             model's own tokenizer → ``documents.jsonl`` (+ ``documents.csv``, ``duplicates.jsonl``).
+
+Counts are in documents: every document read is either kept (as one or more pieces) or in
+``rejected.jsonl`` with the reason (unreadable, empty after cleaning, too short, duplicate of
+which document and how similar).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from vertune.data.chunk import chunk_text, token_histogram
+from vertune.data.clean import clean_document
+from vertune.data.dedup import dedup
+from vertune.data.ingest import ingest
+from vertune.pipeline import StageContext
+from vertune.records import Document, Rejection, read_jsonl
+
+DOCUMENTS = "documents.jsonl"
+CSV_COLUMNS = ("id", "source", "kind", "title", "published_at", "text")
+
+
+def _write_exports(out: Path, documents: Iterable[Document]) -> int:
+    """Canonical JSONL plus a CSV export of the main fields (for spreadsheets and other tools)."""
+    count = 0
+    with (out / DOCUMENTS).open("w", encoding="utf-8") as jsonl, (out / "documents.csv").open(
+        "w", encoding="utf-8-sig", newline=""
+    ) as table:
+        writer = csv.writer(table)
+        writer.writerow(CSV_COLUMNS)
+        for doc in documents:
+            jsonl.write(doc.model_dump_json() + "\n")
+            writer.writerow([getattr(doc, column) or "" for column in CSV_COLUMNS])
+            count += 1
+    return count
+
+
+def ingest_stage(ctx: StageContext) -> None:
+    """Read every configured source; count per source and kind."""
+    config = ctx.config
+    per_source: Counter[str] = Counter()
+    per_kind: Counter[str] = Counter()
+
+    def documents() -> Iterator[Document]:
+        for item in ingest(config.sources, config.base_dir, workers=config.ingest.workers, show_progress=ctx.show_progress):
+            ctx.counts["in"] += 1
+            if isinstance(item, Rejection):
+                ctx.reject(item)
+                continue
+            per_source[item.meta.get("source_name", item.source)] += 1
+            per_kind[item.kind] += 1
+            yield item
+
+    ctx.counts["out"] = _write_exports(ctx.out, documents())
+    ctx.stats.update(per_source=dict(per_source), per_kind=dict(per_kind))
+
+
+def _pieces(doc: Document, tokenizer: object, max_tokens: int, overlap: int) -> list[Document]:
+    """The document itself when it fits, else one Document per chunk, linked by ``parent_id``."""
+    chunks = chunk_text(doc.text, tokenizer, max_tokens=max_tokens, overlap=overlap)
+    if len(chunks) <= 1:
+        n_tokens = chunks[0].n_tokens if chunks else 0
+        return [doc.model_copy(update={"meta": {**doc.meta, "n_tokens": n_tokens}})]
+    return [
+        Document(
+            source=doc.source,
+            kind=doc.kind,
+            title=doc.title,
+            text=chunk.text,
+            tables=[t for t in doc.tables if t.page is None or t.page in _pages_of(doc, chunk.start, chunk.end)],
+            published_at=doc.published_at,
+            meta={**doc.meta, "parent_id": doc.id, "chunk_index": index, "chunk_count": len(chunks),
+                  "char_start": chunk.start, "char_end": chunk.end, "n_tokens": chunk.n_tokens, "forced_cut": chunk.forced},
+        )
+        for index, chunk in enumerate(chunks)
+    ]
+
+
+def _pages_of(doc: Document, start: int, end: int) -> set[int]:
+    """Pages a character range touches, from the PDF reader's page offsets (if any)."""
+    pages = doc.meta.get("pages") or []
+    return {p["page"] for p in pages if isinstance(p, dict) and p.get("start", 0) < end and p.get("end", 0) > start}
+
+
+def preprocess_stage(ctx: StageContext) -> None:
+    """Clean, deduplicate and cut the ingested documents to the model's token budget."""
+    from vertune.model.loading import load_tokenizer
+
+    settings = ctx.config.preprocess
+    cleaned: list[Document] = []
+
+    def unreadable(rejection: Rejection) -> None:
+        ctx.counts["in"] += 1
+        ctx.reject(rejection)
+
+    for doc in read_jsonl(ctx.artifact("ingest", DOCUMENTS), Document, on_reject=unreadable, stage="preprocess"):
+        ctx.counts["in"] += 1
+        result = clean_document(doc, keep=settings.keep_symbols)
+        if isinstance(result, Rejection):
+            ctx.reject(result.model_copy(update={"stage": "preprocess"}))
+        elif len(result.text) < settings.min_chars:
+            ctx.reject(Rejection(stage="preprocess", item=doc.id, reason="too short",
+                                 detail=f"{len(result.text)} chars < min_chars {settings.min_chars}: {result.text[:40]}"))
+        else:
+            cleaned.append(result)
+
+    kept = _deduplicate(ctx, cleaned)
+    tokenizer = load_tokenizer(ctx.config.model.base, trust_remote_code=ctx.config.model.trust_remote_code)
+    pieces: list[Document] = []
+    split = 0
+    with ctx.progress(len(kept), "cut to token budget") as advance:
+        for doc in kept:
+            parts = _pieces(doc, tokenizer, settings.max_tokens, settings.overlap_sentences)
+            split += len(parts) > 1
+            pieces.extend(parts)
+            advance(1)
+    ctx.counts["out"] = len(kept)
+    _write_exports(ctx.out, pieces)
+    ctx.stats.update(pieces=len(pieces), split_documents=split,
+                     token_lengths=token_histogram([p.meta["n_tokens"] for p in pieces]))
+
+
+def _deduplicate(ctx: StageContext, docs: list[Document]) -> list[Document]:
+    """Drop exact and near duplicates, keeping the longest of each group; log every pair."""
+    settings = ctx.config.preprocess.dedup
+    if not (settings.exact or settings.near):
+        return docs
+    result = dedup(
+        [(d.id, d.text) for d in docs],
+        threshold=settings.threshold,
+        near=settings.near,
+        num_perm=settings.num_perm,
+        ngram=settings.ngram,
+        exact=settings.exact,
+    )
+    with (ctx.out / "duplicates.jsonl").open("w", encoding="utf-8") as log:
+        for removed in result.removed:
+            log.write(json.dumps({"id": removed.id, "kept_id": removed.kept_id, "similarity": round(removed.similarity, 4),
+                                  "kind": removed.kind}) + "\n")
+            ctx.reject(Rejection(stage="preprocess", item=removed.id, reason=f"{removed.kind} duplicate",
+                                 detail=f"of {removed.kept_id} (estimated similarity {removed.similarity:.2f})"))
+    ctx.stats["duplicate_clusters"] = len(result.clusters)
+    keep = set(result.keep_ids)
+    return [d for d in docs if d.id in keep]
