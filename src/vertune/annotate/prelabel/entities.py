@@ -1,0 +1,141 @@
+"""Rule entity labeller: amounts, percentages, dates, tickers by pattern; companies and
+financial indicators from the lexicon, plus companies by shape: a company suffix
+(``…股份有限公司``), a name before its ticker (``东海银行（601968.SH）``), and later mentions of
+a name found that way.
+
+Overlapping candidates are resolved longest first, so "2023年营业收入12.5亿元" yields a date,
+an indicator and an amount rather than fragments.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from vertune.annotate.prelabel.base import draft
+from vertune.annotate.prelabel.lexicon import Lexicon, alternation, default_lexicon
+from vertune.records import Annotation, Document, Entity
+
+if TYPE_CHECKING:
+    from vertune.annotate.tasks import TaskSpec
+
+SOURCE = "rules:entities"
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_START = r"(?<![\d.,A-Za-z])"
+_UNIT = r"(?:万亿|亿|万|千)"
+_CURRENCY = r"(?:元|美元|港元|港币|人民币|欧元)"
+# kind -> (pattern, confidence)
+PATTERNS: dict[str, tuple[re.Pattern[str], float]] = {
+    "ticker": (re.compile(r"(?<![\dA-Za-z])(?:\d{6}\.(?:SH|SZ|BJ)|\d{4,5}\.HK|(?:SH|SZ)\d{6})(?![\dA-Za-z])", re.I), 0.95),
+    "amount": (re.compile(
+        rf"[¥￥$]\s?{_NUM}(?:\s?{_UNIT})?(?:\s?元)?"
+        rf"|{_START}{_NUM}\s?{_UNIT}?\s?{_CURRENCY}"
+        rf"|{_START}{_NUM}\s?(?:万亿|亿)(?![股份手人户次])"), 0.95),
+    "percent": (re.compile(
+        rf"{_START}[+-]?{_NUM}\s?[%％]|百分之[零〇一二两三四五六七八九十百点]+|{_START}{_NUM}\s?个百分点"), 0.95),
+    "date": (re.compile(
+        r"(?<!\d)\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?|第?[一二三四1-4]季度|[上下]半年|度)?"
+        r"|(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)|(?<!\d)\d{1,2}月\d{1,2}日"), 0.9),
+}
+DICTIONARY_CONFIDENCE = {"company": 0.9, "indicator": 0.85}
+SUFFIX_COMPANY_CONFIDENCE = 0.6
+TICKER_NAME_CONFIDENCE = 0.75
+REPEAT_DISCOUNT = 0.1  # a later mention of a name found elsewhere in the text
+_PUNCTUATION = r"\s，。、；：:,;！？!?（）()“”\"'《》【】\[\]"
+_NAME_CHAR = rf"[^{_PUNCTUATION}\d的和与及在对向由被为是将从据称了于]"
+_TICKER_CORE = r"\d{6}\.(?:SH|SZ|BJ)|\d{4,5}\.HK"
+_NAME_BEFORE_TICKER = re.compile(rf"({_NAME_CHAR}{{2,8}})[（(]\s*(?:{_TICKER_CORE})\s*[)）]", re.I)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    kind: str
+    confidence: float
+
+
+@functools.cache
+def _dictionary_patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
+    return {"company": re.compile(alternation(lexicon.companies)), "indicator": re.compile(alternation(lexicon.indicators))}
+
+
+@functools.cache
+def _suffix_pattern(lexicon: Lexicon) -> re.Pattern[str]:
+    return re.compile(rf"{_NAME_CHAR}{{2,14}}?(?:{alternation(lexicon.company_suffixes)})")
+
+
+@functools.cache
+def _lead_in(lexicon: Lexicon) -> re.Pattern[str]:
+    return re.compile(alternation(lexicon.company_cut_words))
+
+
+def _after_lead_in(text: str, start: int, end: int, lexicon: Lexicon) -> int:
+    """Where a name really starts: after the last lead-in word ("公告显示|华夏银行")."""
+    for lead in _lead_in(lexicon).finditer(text, start, end):
+        start = lead.end()
+    return start
+
+
+def _suffix_companies(text: str, lexicon: Lexicon) -> list[Candidate]:
+    """Names ending in a company suffix ("华夏酿酒股份有限公司"), generic ones ("该银行") left out."""
+    found = []
+    for match in _suffix_pattern(lexicon).finditer(text):
+        start = _after_lead_in(text, match.start(), match.end(), lexicon)
+        name = text[start : match.end()]
+        stem = next((name[: -len(s)] for s in lexicon.company_suffixes if name.endswith(s)), name)
+        if len(stem) >= 2 and not stem.startswith(lexicon.company_generic_prefixes):
+            found.append(Candidate(start, match.end(), "company", SUFFIX_COMPANY_CONFIDENCE))
+    return found
+
+
+def _ticker_companies(text: str, lexicon: Lexicon) -> list[Candidate]:
+    """Short names right before their ticker: "东海银行（601968.SH）"."""
+    found = []
+    for match in _NAME_BEFORE_TICKER.finditer(text):
+        start = _after_lead_in(text, match.start(1), match.end(1), lexicon)
+        if match.end(1) - start >= 2:
+            found.append(Candidate(start, match.end(1), "company", TICKER_NAME_CONFIDENCE))
+    return found
+
+
+def _repeated_mentions(text: str, companies: list[Candidate]) -> list[Candidate]:
+    """Every other mention of a company name already found somewhere in the text."""
+    best: dict[str, float] = {}
+    for c in companies:
+        name = text[c.start : c.end]
+        best[name] = max(best.get(name, 0.0), c.confidence)
+    return [Candidate(m.start(), m.end(), "company", confidence - REPEAT_DISCOUNT)
+            for name, confidence in best.items() for m in re.finditer(re.escape(name), text)]
+
+
+def candidates(text: str, lexicon: Lexicon) -> list[Candidate]:
+    found = [Candidate(m.start(), m.end(), kind, conf)
+             for kind, (pattern, conf) in PATTERNS.items() for m in pattern.finditer(text)]
+    for kind, pattern in _dictionary_patterns(lexicon).items():
+        found += [Candidate(m.start(), m.end(), kind, DICTIONARY_CONFIDENCE[kind]) for m in pattern.finditer(text)]
+    companies = _suffix_companies(text, lexicon) + _ticker_companies(text, lexicon)
+    return found + companies + _repeated_mentions(text, companies)
+
+
+def find_entities(text: str, lexicon: Lexicon | None = None) -> list[tuple[Entity, float]]:
+    """Non-overlapping entities in ``text`` with their confidence, in text order."""
+    lexicon = lexicon or default_lexicon()
+    kept: list[Candidate] = []
+    for cand in sorted(candidates(text, lexicon), key=lambda c: (-(c.end - c.start), -c.confidence, c.start)):
+        if all(cand.end <= k.start or cand.start >= k.end for k in kept):
+            kept.append(cand)
+    kept.sort(key=lambda c: c.start)
+    labels = lexicon.entity_labels
+    return [(Entity(start=c.start, end=c.end, label=labels[c.kind], text=text[c.start : c.end]), c.confidence) for c in kept]
+
+
+def label_entities(spec: TaskSpec, doc: Document) -> Annotation | None:
+    """The entities of the task's label set found in ``doc``; None when there are none."""
+    found = [(entity, conf) for entity, conf in find_entities(doc.text) if entity.label in spec.labels]
+    if not found:
+        return None
+    confidence = sum(conf for _, conf in found) / len(found)
+    return draft(spec, doc, SOURCE, confidence, entities=[entity for entity, _ in found])

@@ -1,0 +1,42 @@
+"""Known answers: labels a generator already attached to its documents.
+
+Synthetic dialogues carry ``meta["intent"]`` / ``meta["sentiment"]``, simulated trades
+``meta["is_fraud"]``. For a classification task named ``T`` the answer is ``meta["T"]``, or a
+boolean ``meta["is_T"]`` mapped to the second label when true and the first when false
+(``fraud`` with labels [正常, 欺诈]), or ``meta["label"]``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vertune.annotate.answers import CHOICE_FIELD
+from vertune.annotate.prelabel.base import draft
+from vertune.records import Annotation, Document
+
+if TYPE_CHECKING:
+    from vertune.annotate.tasks import TaskSpec
+
+SOURCE = "known:meta"
+
+
+def _known_class(spec: TaskSpec, meta: dict[str, Any]) -> Any:
+    if meta.get(spec.name) is not None:
+        return str(meta[spec.name])
+    flag = meta.get(f"is_{spec.name}")
+    if flag is not None and len(spec.labels) == 2:
+        return spec.labels[1] if flag else spec.labels[0]
+    return meta.get("label")
+
+
+def known_answer(spec: TaskSpec, doc: Document) -> Annotation | None:
+    """The generator's label for ``doc`` when it is one of the task's labels."""
+    if spec.type == "classification":
+        value = _known_class(spec, doc.meta)
+    elif spec.type == "sentiment":
+        value = spec.polarity_label(str(doc.meta.get("sentiment")))
+    else:
+        value = doc.meta.get(spec.type)
+    if value not in spec.labels:
+        return None
+    return draft(spec, doc, SOURCE, 1.0, **{CHOICE_FIELD[spec.type]: value})

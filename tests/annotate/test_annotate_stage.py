@@ -1,0 +1,84 @@
+"""The annotate stage on a temporary workspace: its artifacts, counts and failure behaviour."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from annotation_samples import EXAMPLE_TASKS
+
+from vertune.annotate.label_studio import LabelStudioError
+from vertune.annotate.stage import INBOX
+from vertune.atomic import atomic_write_json
+from vertune.config import AnnotationConfig, Config
+from vertune.pipeline import run_stage
+from vertune.records import Annotation, Document, write_jsonl
+from vertune.stages import stage_named
+from vertune.workspace import Workspace
+
+
+def workspace_with_documents(tmp_path: Path, docs: list[Document], bad_line: bool = False) -> Workspace:
+    workspace = Workspace(tmp_path / "ws")
+    folder = workspace.stage_dir("preprocess")
+    write_jsonl(folder / "documents.jsonl", docs)
+    if bad_line:
+        with (folder / "documents.jsonl").open("a", encoding="utf-8") as handle:
+            handle.write('{"not": "a document"}\n')
+    atomic_write_json(folder / "manifest.json", {"stage": "preprocess", "fingerprint": "test"})
+    return workspace
+
+
+def config_for(workspace: Workspace, annotation: AnnotationConfig) -> Config:
+    return Config(project="t", workspace=str(workspace.root), annotation=annotation)
+
+
+def test_simulated_stage_writes_every_artifact(tmp_path: Path, finance_docs: list[Document],
+                                              finance_config: AnnotationConfig) -> None:
+    workspace = workspace_with_documents(tmp_path, finance_docs, bad_line=True)
+    manifest = run_stage(stage_named("annotate"), config_for(workspace, finance_config), workspace)
+    out = workspace.stage_dir("annotate")
+    counts = manifest["counts"]
+    assert counts["in"] == counts["out"] + counts["rejected"] and counts["out"] > 0
+    assert manifest["rejected_reasons"]["does not fit the record"] == 1
+    gold = [json.loads(line) for line in (out / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(gold) == counts["out"] and {g["tier"] for g in gold} == {1, 2, 3}
+    assert (out / "prelabels.jsonl").stat().st_size and (out / "annotations.jsonl").stat().st_size
+    agreement = json.loads((out / "agreement.json").read_text(encoding="utf-8"))
+    assert set(agreement) == {t.name for t in EXAMPLE_TASKS}
+    assert "| intent | 2 | intent |" in (out / "agreement.md").read_text(encoding="utf-8")
+    for task in EXAMPLE_TASKS:
+        folder = out / "label_studio" / task.name
+        ET.fromstring((folder / "config.xml").read_text(encoding="utf-8"))
+        assert json.loads((folder / "tasks.json").read_text(encoding="utf-8"))
+        assert (folder / "guideline.md").read_text(encoding="utf-8").startswith("# ")
+        assert (out / "arbitration" / f"{task.name}.json").is_file()
+        assert manifest["stats"][task.name]["gold"] > 0
+
+
+def test_inbox_exports_are_imported_and_a_malformed_one_changes_nothing(tmp_path: Path, finance_docs: list[Document]) -> None:
+    docs = [d for d in finance_docs if d.meta["source_name"] == "service"]
+    workspace = workspace_with_documents(tmp_path, docs)
+    config = config_for(workspace, AnnotationConfig(tasks=[t for t in EXAMPLE_TASKS if t.name == "intent"]))
+    first = run_stage(stage_named("annotate"), config, workspace)
+    assert first["counts"] == {"in": 10, "out": 10, "rejected": 0}  # known intents: pre-labelled candidates
+    assert first["stats"]["intent"]["pre-labelled"] == 10
+
+    tasks = json.loads((workspace.stage_dir("annotate") / "label_studio" / "intent" / "tasks.json").read_text(encoding="utf-8"))
+    for task in tasks:  # two annotators accept the top prediction
+        result = json.dumps(task["predictions"][0]["result"])
+        task["annotations"] = [{"id": k, "completed_by": k, "result": json.loads(result)} for k in (1, 2)]
+    (workspace.root / INBOX).mkdir()
+    (workspace.root / INBOX / "intent.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    second = run_stage(stage_named("annotate"), config, workspace)
+    assert second["stats"]["intent"]["agreed"] == 10
+    gold_file = workspace.stage_dir("annotate") / "gold.jsonl"
+    published = gold_file.read_bytes()
+    assert all(Annotation.model_validate_json(line).status == "gold" for line in published.splitlines())
+
+    tasks[3]["annotations"][1]["result"][0]["value"] = {"choices": []}
+    (workspace.root / INBOX / "intent.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(LabelStudioError, match=r"task 4: field 'annotations\[1\]\.result\[0\]\.value\.choices'"):
+        run_stage(stage_named("annotate"), config, workspace)
+    assert gold_file.read_bytes() == published  # the previous run's outputs are untouched

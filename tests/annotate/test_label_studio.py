@@ -1,0 +1,196 @@
+"""Label Studio interop: configs, tasks with predictions, and exports back to Annotations."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from annotation_samples import EXAMPLE_TASKS, MakeDoc
+
+from vertune.annotate.answers import answer_of
+from vertune.annotate.label_studio import (
+    CONTROL,
+    LabelStudioError,
+    label_config,
+    labelling_tasks,
+    read_export,
+    to_results,
+)
+from vertune.annotate.prelabel.labellers import best_prelabel, prelabel_documents
+from vertune.annotate.simulate import simulate_annotation
+from vertune.annotate.tasks import TaskSpec, resolve_task
+from vertune.records import Annotation, Document
+
+
+def spec_of(name: str, docs: list[Document]) -> TaskSpec:
+    return resolve_task(next(t for t in EXAMPLE_TASKS if t.name == name), docs)
+
+
+def as_label_studio_export(tasks: list[dict[str, Any]], spec: TaskSpec, labels: list[Annotation]) -> list[dict[str, Any]]:
+    """What Label Studio's JSON export looks like after people labelled ``tasks``."""
+    by_doc: dict[str, list[Annotation]] = {}
+    for label in labels:
+        by_doc.setdefault(label.doc_id, []).append(label)
+    exported = []
+    for task in tasks:
+        annotations = [
+            {"id": 1000 + task["id"] * 10 + k, "completed_by": {"id": k + 1, "email": label.annotator},
+             "result": [{**r, "origin": "manual"} for r in to_results(label, spec)], "was_cancelled": False,
+             "ground_truth": False, "created_at": "2024-05-01T10:00:00Z", "lead_time": 12.5, "task": task["id"]}
+            for k, label in enumerate(by_doc.get(task["data"]["doc_id"], []))
+        ]
+        exported.append({**task, "annotations": annotations, "project": 3, "created_at": "2024-05-01T09:00:00Z"})
+    return exported
+
+
+@pytest.mark.parametrize("name", [t.name for t in EXAMPLE_TASKS])
+def test_round_trip_loses_nothing(name: str, finance_docs: list[Document], tmp_path: Path) -> None:
+    spec = spec_of(name, finance_docs)
+    docs = [d for d in finance_docs if spec.selects(d)]
+    prelabels = prelabel_documents(spec, docs)
+    references = [best_prelabel(spec, [p for p in prelabels if p.doc_id == d.id]) for d in docs]
+    labels = [simulate_annotation(spec, ref, who, 0.3) for ref in references if ref for who in ("ann_a@bank.cn", "ann_b@bank.cn")]
+    assert labels
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(as_label_studio_export(labelling_tasks(spec, docs, prelabels), spec, labels), ensure_ascii=False))
+    imported = {(a.doc_id, a.annotator): a for a in read_export(path, spec)}
+    assert len(imported) == len(labels)
+    for label in labels:
+        back = imported[(label.doc_id, label.annotator)]
+        assert answer_of(back, spec.type) == answer_of(label, spec.type)
+        assert (back.task, back.tier, back.text, back.status) == (spec.name, spec.tier, label.text, "labelled")
+
+
+def test_predictions_carry_every_prelabel_with_its_score(finance_docs: list[Document]) -> None:
+    spec = spec_of("intent", finance_docs)
+    docs = [d for d in finance_docs if spec.selects(d)][:2]
+    tasks = labelling_tasks(spec, docs, prelabel_documents(spec, docs), {docs[0].id: ["a", "b"]})
+    first = tasks[0]
+    assert first["data"]["doc_id"] == docs[0].id and first["data"]["text"] == docs[0].text
+    assert first["data"]["assigned_to"] == "a, b"
+    assert [(p["model_version"], p["score"]) for p in first["predictions"]] == [("known:meta", 1.0), ("rules:intent_keywords", 0.9)]
+    assert first["predictions"][0]["result"] == [
+        {"id": "choice", "from_name": "choice", "to_name": "text", "type": "choices", "value": {"choices": ["挂失补卡"]}}]
+
+
+@pytest.mark.parametrize("name", [t.name for t in EXAMPLE_TASKS])
+def test_label_config_is_valid_xml_with_guideline_and_controls(name: str, finance_docs: list[Document]) -> None:
+    spec = spec_of(name, finance_docs)
+    view = ET.fromstring(label_config(spec))
+    assert view.tag == "View"
+    headers = [h.get("value") for h in view.iter("Header")]
+    assert any(spec.guideline.splitlines()[0] in (h or "") for h in headers)
+    assert view.find("Text").attrib == {"name": "text", "value": "$text"}
+    control = next(e for e in view.iter() if e.get("name") == CONTROL[spec.type])
+    assert control.get("toName") == "text"
+    if spec.type == "relations":
+        assert [r.get("value") for r in view.iter("Relation")] == ["发布", "控股"]
+    if spec.type in ("intent", "sentiment", "classification"):
+        assert tuple(c.get("value") for c in control) == spec.labels
+
+
+HAND_WRITTEN_EXPORT = [{
+    "id": 41, "project": 2, "data": {"text": "东海商业银行持有云帆智能科技股份有限公司30%的股份。", "doc_id": "d41"},
+    "annotations": [
+        {"id": 7, "completed_by": 12, "was_cancelled": False, "result": [
+            {"value": {"start": 0, "end": 6, "text": "东海商业银行", "labels": ["公司"]}, "id": "Dx_aB91ISN",
+             "from_name": "label", "to_name": "text", "type": "labels", "origin": "manual"},
+            {"value": {"start": 8, "end": 20, "text": "云帆智能科技股份有限公司", "labels": ["公司"]}, "id": "t5sp3TyXPo",
+             "from_name": "label", "to_name": "text", "type": "labels", "origin": "manual"},
+            {"from_id": "Dx_aB91ISN", "to_id": "t5sp3TyXPo", "type": "relation", "direction": "right", "labels": ["控股"]},
+        ]},
+        {"id": 8, "completed_by": 13, "was_cancelled": True, "result": []},
+    ],
+}]
+
+
+def test_hand_written_label_studio_export(tmp_path: Path) -> None:
+    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "relations"), [])
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(HAND_WRITTEN_EXPORT, ensure_ascii=False), encoding="utf-8")
+    (annotation,) = read_export(path, spec)  # the cancelled one is skipped
+    assert annotation.annotator == "user_12" and annotation.doc_id == "d41"
+    assert [(e.text, e.label) for e in annotation.entities] == [("东海商业银行", "公司"), ("云帆智能科技股份有限公司", "公司")]
+    assert [(r.head, r.tail, r.label) for r in annotation.relations] == [(0, 1, "控股")]
+    assert annotation.meta["label_studio"] == {"task_id": 41, "annotation_id": 7}
+
+
+def test_offsets_off_by_an_emoji_are_reanchored(tmp_path: Path) -> None:
+    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "entities"), [])
+    text = "解决了👍招商银行效率高"
+    task = {"id": 1, "data": {"text": text, "doc_id": "d1"}, "annotations": [{"id": 1, "completed_by": 1, "result": [
+        {"id": "r", "from_name": "label", "to_name": "text", "type": "labels",
+         "value": {"start": 5, "end": 9, "text": "招商银行", "labels": ["公司"]}}]}]}  # UTF-16 offsets: one too far
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([task], ensure_ascii=False), encoding="utf-8")
+    (annotation,) = read_export(path, spec)
+    assert (annotation.entities[0].start, annotation.entities[0].end) == (4, 8)
+
+
+def broken(field: str, value: Any) -> list[dict[str, Any]]:
+    qa = {"id": 7, "data": {"text": "营业收入1476.94亿元。", "doc_id": "d7"}, "annotations": [
+        {"id": 1, "completed_by": 3, "result": [
+            {"id": "qa", "from_name": "qa", "to_name": "text", "type": "textarea", "value": {"text": ["营业收入是多少？ || 1476.94亿元"]}}]}]}
+    target: Any = qa
+    *parents, last = field.split(".")
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    if value is None:
+        del target[last]
+    else:
+        target[int(last) if last.isdigit() else last] = value
+    return [qa]
+
+
+@pytest.mark.parametrize(("field", "value", "named"), [
+    ("annotations.0.result.0.value.text", ["营业收入是多少？ 1476.94亿元"], "annotations[0].result[0].value.text[0]"),
+    ("annotations.0.result.0.value", {"txt": []}, "annotations[0].result[0].value.text"),
+    ("annotations.0.result.0.from_name", "choice", "annotations[0].result[0].from_name"),
+    ("annotations.0.result.0.type", "rating", "annotations[0].result[0].type"),
+    ("annotations.0.completed_by", None, "annotations[0].completed_by"),
+    ("data.doc_id", None, "data.doc_id"),
+    ("annotations.0.result", "oops", "annotations[0].result"),
+])
+def test_malformed_export_names_task_and_field(field: str, value: Any, named: str, tmp_path: Path) -> None:
+    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "qa"), [])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(broken(field, value), ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(LabelStudioError) as caught:
+        read_export(path, spec)
+    assert caught.value.task_id == 7 and caught.value.field == named
+    assert str(caught.value).startswith(f"{path}: task 7: field '{named}'")
+
+
+def test_bad_spans_and_relations_are_named(tmp_path: Path) -> None:
+    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "relations"), [])
+    export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
+    export[0]["annotations"][0]["result"][0]["value"]["start"] = "abc"
+    with pytest.raises(LabelStudioError, match=r"task 41: field 'annotations\[0\]\.result\[0\]\.value\.start'"):
+        read_export(_write(tmp_path, export), spec)
+    export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
+    export[0]["annotations"][0]["result"][2]["to_id"] = "nowhere"
+    with pytest.raises(LabelStudioError, match=r"field 'annotations\[0\]\.result\[2\]\.to_id': no labelled span"):
+        read_export(_write(tmp_path, export), spec)
+    export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
+    export[0]["annotations"][0]["result"][1]["value"]["labels"] = ["外星人"]
+    with pytest.raises(LabelStudioError, match=r"result\[1\]\.value\.labels'.*外星人"):
+        read_export(_write(tmp_path, export), spec)
+
+
+def test_not_json_and_not_a_list(tmp_path: Path, doc: MakeDoc) -> None:
+    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "qa"), [])
+    path = tmp_path / "x.json"
+    path.write_text("[{", encoding="utf-8")
+    with pytest.raises(LabelStudioError, match="not valid JSON"):
+        read_export(path, spec)
+    with pytest.raises(LabelStudioError, match="list of tasks"):
+        read_export(_write(tmp_path, {"tasks": []}), spec)
+
+
+def _write(tmp_path: Path, data: Any) -> Path:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path

@@ -1,0 +1,163 @@
+"""Rule pre-labellers on realistic sentences: what they find, with source and confidence."""
+
+from __future__ import annotations
+
+import pytest
+from annotation_samples import EXAMPLE_TASKS, MakeDoc
+
+from vertune.annotate.prelabel.entities import find_entities
+from vertune.annotate.prelabel.labellers import (
+    LABELLERS,
+    best_prelabel,
+    prelabel_documents,
+)
+from vertune.annotate.prelabel.relations import find_relations
+from vertune.annotate.prelabel.sentiment import sentiment_score
+from vertune.annotate.tasks import TaskSpec, resolve_task
+from vertune.config import AnnotationTask
+from vertune.records import Document
+
+
+def spec_of(name: str, docs: list[Document] | None = None) -> TaskSpec:
+    return resolve_task(next(t for t in EXAMPLE_TASKS if t.name == name), docs or [])
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(entity.text, entity.label) for entity, _ in find_entities(text)]
+
+
+def test_entities_in_an_earnings_sentence() -> None:
+    assert found("贵州茅台2023年实现营业收入1,476.94亿元，同比增长18.04%，净利润747.34亿元。") == [
+        ("贵州茅台", "公司"), ("2023年", "日期"), ("营业收入", "财务指标"), ("1,476.94亿元", "金额"),
+        ("18.04%", "百分比"), ("净利润", "财务指标"), ("747.34亿元", "金额"),
+    ]
+
+
+def test_entities_suffix_companies_currency_and_tickers() -> None:
+    assert found("公告显示华夏酿酒股份有限公司拟以¥3,000万元收购星河物流有限公司，股票代码600519.SH。") == [
+        ("华夏酿酒股份有限公司", "公司"), ("¥3,000万元", "金额"), ("星河物流有限公司", "公司"), ("600519.SH", "股票代码"),
+    ]
+
+
+def test_entities_dates_points_and_generic_names() -> None:
+    text = "招商银行2024年第一季度不良贷款率下降0.02个百分点，该银行将于2024-04-30披露年报，共发行3亿股。"
+    assert found(text) == [("招商银行", "公司"), ("2024年第一季度", "日期"), ("不良贷款率", "财务指标"),
+                           ("0.02个百分点", "百分比"), ("2024-04-30", "日期")]  # not 该银行, not 3亿股
+
+
+def test_short_names_before_tickers_and_their_later_mentions() -> None:
+    assert found("板块方面，东海银行（601968.SH）逆市上涨1.2%。东海银行2023年净利润189.64亿元。") == [
+        ("东海银行", "公司"), ("601968.SH", "股票代码"), ("1.2%", "百分比"),
+        ("东海银行", "公司"), ("2023年", "日期"), ("净利润", "财务指标"), ("189.64亿元", "金额"),
+    ]
+
+
+def test_entity_labeller_keeps_only_the_task_labels(doc: MakeDoc) -> None:
+    spec = spec_of("entities")  # no 百分比 / 股票代码 in the example's label set
+    label = LABELLERS["entities"][0](spec, doc("news", "比亚迪毛利率提升至20.01%，股票代码002594.SZ。"))
+    assert label is not None and [(e.text, e.label) for e in label.entities] == [("比亚迪", "公司"), ("毛利率", "财务指标")]
+    assert label.meta["source"] == label.annotator == "rules:entities" and 0 < label.confidence <= 1
+
+
+def relations(text: str) -> list[tuple[str, str, str]]:
+    return [(head.text, tail.text, kind) for head, tail, kind, _ in find_relations(text)]
+
+
+def test_relations_publish_and_control_patterns() -> None:
+    assert relations("宁德时代2023年营业收入4,009.17亿元，归母净利润441.21亿元。") == [
+        ("宁德时代", "营业收入", "publish"), ("宁德时代", "归母净利润", "publish")]
+    assert relations("华夏酿酒股份有限公司拟以¥3,000万元收购星河物流有限公司51%股权。") == [
+        ("华夏酿酒股份有限公司", "星河物流有限公司", "control")]
+    assert relations("恒力精工机械股份有限公司为云帆智能科技股份有限公司的控股股东。") == [
+        ("恒力精工机械股份有限公司", "云帆智能科技股份有限公司", "control")]
+    assert relations("星河物流有限公司是华夏酿酒股份有限公司的全资子公司。") == [
+        ("华夏酿酒股份有限公司", "星河物流有限公司", "control")]  # the parent is the head
+    assert relations("星河物流有限公司与华夏酿酒股份有限公司签署合作协议。") == []
+
+
+def test_relation_labeller_indexes_its_entities(doc: MakeDoc) -> None:
+    label = LABELLERS["relations"][0](spec_of("relations"), doc("news", "东海商业银行持有云帆智能科技股份有限公司30%的股份。"))
+    assert label is not None
+    (relation,) = label.relations
+    assert (label.entities[relation.head].text, label.entities[relation.tail].text, relation.label) == (
+        "东海商业银行", "云帆智能科技股份有限公司", "控股")
+
+
+@pytest.mark.parametrize(("text", "sign"), [
+    ("业绩超预期，利润大幅增长，继续看好！", 1),
+    ("解决了，你们效率真高👍", 1),
+    ("对这次服务很不满意，太坑了", -1),
+    ("净利润没有增长，反而下降", -1),   # negated positive + negative
+    ("公司发布了2023年年度报告。", 0),
+])
+def test_sentiment_lexicon_with_negation(text: str, sign: int) -> None:
+    score, _ = sentiment_score(text)
+    assert (score > 0) - (score < 0) == sign
+
+
+def test_sentiment_labeller_maps_custom_label_names(doc: MakeDoc) -> None:
+    spec = resolve_task(AnnotationTask(name="s", tier=2, type="sentiment", labels=["正面", "中性", "负面"]), [])
+    negative = LABELLERS["sentiment"][1](spec, doc("forum", "业绩暴跌，太失望，气死了"))
+    neutral = LABELLERS["sentiment"][1](spec, doc("news", "公司召开股东大会。"))
+    assert negative.sentiment == "负面" and negative.confidence > neutral.confidence
+    assert neutral.sentiment == "中性" and neutral.confidence == 0.4
+
+
+def test_intent_keywords_and_known_answers_rank_first(doc: MakeDoc) -> None:
+    dialogue = doc("service", "客户：我卡丢了，赶紧帮我挂失，要补卡吗", intent="挂失补卡")
+    spec = spec_of("intent", [dialogue, doc("service", "余额", intent="查询余额")])
+    labels = prelabel_documents(spec, [dialogue])
+    assert [(p.annotator, p.intent) for p in labels] == [("known:meta", "挂失补卡"), ("rules:intent_keywords", "挂失补卡")]
+    assert best_prelabel(spec, labels).annotator == "known:meta"
+
+
+def test_known_fraud_flag_maps_to_the_label_pair(doc: MakeDoc) -> None:
+    spec = spec_of("fraud")
+    fraud, normal = doc("trades", "转账", is_fraud=1), doc("trades", "消费", is_fraud=0)
+    assert [p.label for p in prelabel_documents(spec, [fraud, normal])] == ["欺诈", "正常"]
+
+
+def report(doc: MakeDoc, **meta: object) -> Document:
+    elements = [{"name": "营业收入", "period": "2023年", "value": 1476.94, "unit": "亿元", "page": 3},
+                {"name": "基本每股收益", "period": "2023年", "value": 59.0, "unit": "元", "page": 3}]
+    return doc("annual_reports", "贵州茅台2023年营业收入1,476.94亿元。基本每股收益59元。", title="贵州茅台2023年年度报告",
+               elements=elements, **meta)
+
+
+def test_qa_from_report_elements(doc: MakeDoc) -> None:
+    (label,) = prelabel_documents(spec_of("qa"), [report(doc)])
+    assert [(p.question, p.answer) for p in label.qa] == [
+        ("贵州茅台2023年营业收入是多少？", "1476.94亿元"), ("贵州茅台2023年基本每股收益是多少？", "59元")]
+    assert label.annotator == "rules:qa_from_elements" and label.confidence == 0.9
+
+
+def test_chunks_keep_only_the_elements_they_name(doc: MakeDoc) -> None:
+    chunk = doc("annual_reports", "第二节 营业收入情况：全年营业收入稳步增长。", parent_id="p1", company="贵州茅台",
+                elements=[{"name": "营业收入", "period": "2023年", "value": 1.5, "unit": "亿元"},
+                          {"name": "净利润", "period": "2023年", "value": 0.7, "unit": "亿元"}])
+    (extraction,) = prelabel_documents(spec_of("report_elements"), [chunk])
+    assert [(p.question, p.answer) for p in extraction.qa] == [("2023年营业收入", "1.5亿元")]
+
+
+def test_qa_from_a_forum_thread(doc: MakeDoc) -> None:
+    thread = doc("forum", "问：国债逆回购安全吗\n\n答（9赞）：风险很低。", question="国债逆回购安全吗",
+                 answers=[{"text": "风险很低，由交易所担保。", "votes": 9}])
+    (label,) = prelabel_documents(spec_of("qa"), [thread])
+    assert (label.qa[0].question, label.qa[0].answer, label.confidence) == ("国债逆回购安全吗", "风险很低，由交易所担保。", 0.6)
+
+
+def test_extractive_summary_takes_lead_and_figure_sentences(doc: MakeDoc) -> None:
+    text = ("白酒行业2024年展望。高端白酒需求保持稳健。渠道库存处于低位。经销商信心恢复。"
+            "贵州茅台2023年营业收入1,476.94亿元，同比增长18.04%。风险提示：消费复苏不及预期。")
+    (label,) = prelabel_documents(spec_of("summary"), [doc("research", text)])
+    assert label.summary == "白酒行业2024年展望。高端白酒需求保持稳健。贵州茅台2023年营业收入1,476.94亿元，同比增长18.04%。"
+
+
+def test_every_prelabel_names_its_source_and_confidence(finance_docs: list[Document]) -> None:
+    for task in EXAMPLE_TASKS:
+        spec = resolve_task(task, finance_docs)
+        labels = prelabel_documents(spec, [d for d in finance_docs if spec.selects(d)])
+        assert labels, task.name
+        for label in labels:
+            assert label.meta["source"] == label.annotator and label.status == "pre-labelled"
+            assert label.confidence is not None and 0.0 <= label.confidence <= 1.0
