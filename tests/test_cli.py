@@ -43,3 +43,9 @@ def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["status", "-c", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert "no such config file" in result.output
+
+
+def test_run_until_an_unknown_stage_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "--until", "ingset", "-c", str(_config(tmp_path))])
+    assert result.exit_code == 2
+    assert "unknown stage 'ingset'" in result.output

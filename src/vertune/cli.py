@@ -18,7 +18,7 @@ from rich.table import Table
 
 from vertune.config import Config, ConfigError, dump_config, load_config
 from vertune.pipeline import StageFailed, StageOutcome, run_pipeline, stage_state
-from vertune.stages import STAGES, stage_named
+from vertune.stages import STAGE_NAMES, STAGES, stage_named
 from vertune.workspace import Workspace, WorkspaceLocked
 
 app = typer.Typer(help="vertune: turn a base LLM into a domain expert and keep it improving.", no_args_is_help=True,
@@ -92,9 +92,13 @@ def _run(config_path: Path, wanted: Sequence[str] | None, force: Sequence[str]) 
 def run(
     config: ConfigOption = Path(DEFAULT_CONFIG),
     force: Annotated[Optional[list[str]], typer.Option(help="Re-run this stage even if up to date.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Stop after this stage (it and everything upstream).")] = None,
 ) -> None:
     """Run every stage that is out of date, skip the rest, print a summary."""
-    outcomes = _run(config, None, force or [])
+    if until is not None and until not in STAGE_NAMES:
+        console.print(f"[red]error[/red] unknown stage '{until}'; stages are: {', '.join(STAGE_NAMES)}")
+        raise typer.Exit(EXIT_BAD_CONFIG)
+    outcomes = _run(config, [until] if until else None, force or [])
     pending = [o.stage for o in outcomes if o.action == "not built"]
     if pending:
         console.print(f"[yellow]stopped before '{pending[0]}': that stage is not built yet in this version[/yellow]")
