@@ -130,6 +130,8 @@ class AnnotationConfig(Section):
     annotators: list[str] = Field(default_factory=lambda: ["annotator_a", "annotator_b"])
     per_item: int = Field(default=2, ge=1)
     pre_label: bool = True
+    pre_label_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+    pre_label_model: str | None = None
     simulate: SimulationConfig = Field(default_factory=SimulationConfig)
     label_studio: LabelStudioConfig = Field(default_factory=LabelStudioConfig)
 

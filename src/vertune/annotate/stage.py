@@ -13,7 +13,7 @@ Writes into the stage folder:
 With real annotators (``simulate.enabled: false``), put Label Studio JSON exports in
 ``WORKSPACE/annotate_inbox/``: ``<task>.json`` (annotators' labels) and
 ``<task>.arbitration.json`` (arbiters' decisions on ``arbitration/<task>.json``), then re-run
-the stage with ``--force``. Items nobody labelled yet get a pre-label with confidence ≥ 0.8 as a
+the stage with ``--force``. Items nobody labelled yet get a pre-label with confidence ≥ ``pre_label_threshold`` (0.8) as a
 gold candidate (status "pre-labelled"), or are rejected as "awaiting annotation". A malformed
 export stops the stage with an error naming the file, task id and field; the outputs of the
 previous run stay published, untouched.
@@ -29,6 +29,7 @@ from pathlib import Path
 from vertune.annotate.agreement import render_markdown
 from vertune.annotate.flow import STAGE, TaskResult, annotate_documents
 from vertune.annotate.label_studio import label_config, read_export
+from vertune.annotate.prelabel.model import ModelLabeller
 from vertune.annotate.tasks import TaskSpec, guideline_with_labels, resolve_tasks
 from vertune.atomic import atomic_write_json, atomic_write_text
 from vertune.pipeline import StageContext
@@ -71,9 +72,10 @@ def annotate_stage(ctx: StageContext) -> None:
     decisions: list[Annotation] = []
     if not config.simulate.enabled:
         imported, decisions = read_inbox(ctx.workspace.root / INBOX, resolve_tasks(config, docs, ctx.config.base_dir))
+    model = ModelLabeller(config.pre_label_model) if config.pre_label_model else None
     with ctx.progress(len(config.tasks), "annotating") as advance:
         result = annotate_documents(docs, config, base_dir=ctx.config.base_dir, imported=imported, decisions=decisions,
-                                    on_task_done=lambda _: advance(1))
+                                    model=model, threshold=config.pre_label_threshold, on_task_done=lambda _: advance(1))
     write_jsonl(ctx.out / "prelabels.jsonl", result.prelabels)
     write_jsonl(ctx.out / "annotations.jsonl", result.annotations)
     write_jsonl(ctx.out / "gold.jsonl", result.gold)
