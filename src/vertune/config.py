@@ -73,6 +73,8 @@ class DedupConfig(Section):
     num_perm: int = Field(default=128, ge=16)
     ngram: int = Field(default=5, ge=1)
     semantic: bool = False
+    semantic_model: str | None = None  # default: the configured base model
+    semantic_threshold: float = Field(default=0.95, gt=0.0, le=1.0)
 
 
 class SplitConfig(Section):

@@ -44,7 +44,7 @@ _WHITESPACE = re.compile(r"\s+")
 _U32 = np.uint32
 _U64 = np.uint64
 
-Kind = Literal["exact", "near"]
+Kind = Literal["exact", "near", "semantic"]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from vertune.data.chunk import chunk_text, token_histogram
 from vertune.data.clean import clean_document
-from vertune.data.dedup import dedup
+from vertune.data.dedup import Removed, dedup
 from vertune.data.ingest import ingest
 from vertune.pipeline import StageContext
 from vertune.records import Document, Rejection, read_jsonl
@@ -129,24 +129,34 @@ def preprocess_stage(ctx: StageContext) -> None:
 
 
 def _deduplicate(ctx: StageContext, docs: list[Document]) -> list[Document]:
-    """Drop exact and near duplicates, keeping the longest of each group; log every pair."""
+    """Drop exact, near and (optionally) semantic duplicates, keeping the longest of each
+    group; every dropped document is logged with its kept partner and similarity."""
     settings = ctx.config.preprocess.dedup
-    if not (settings.exact or settings.near):
-        return docs
-    result = dedup(
-        [(d.id, d.text) for d in docs],
-        threshold=settings.threshold,
-        near=settings.near,
-        num_perm=settings.num_perm,
-        ngram=settings.ngram,
-        exact=settings.exact,
-    )
+    removed: list[Removed] = []
+    if settings.exact or settings.near:
+        result = dedup([(d.id, d.text) for d in docs], threshold=settings.threshold, near=settings.near,
+                       num_perm=settings.num_perm, ngram=settings.ngram, exact=settings.exact)
+        removed += result.removed
+        ctx.stats["duplicate_clusters"] = len(result.clusters)
+        docs = [d for d in docs if d.id in set(result.keep_ids)]
+    if settings.semantic:
+        semantic = _semantic_duplicates(ctx, docs)
+        removed += semantic
+        dropped = {r.id for r in semantic}
+        docs = [d for d in docs if d.id not in dropped]
     with (ctx.out / "duplicates.jsonl").open("w", encoding="utf-8") as log:
-        for removed in result.removed:
-            log.write(json.dumps({"id": removed.id, "kept_id": removed.kept_id, "similarity": round(removed.similarity, 4),
-                                  "kind": removed.kind}) + "\n")
-            ctx.reject(Rejection(stage="preprocess", item=removed.id, reason=f"{removed.kind} duplicate",
-                                 detail=f"of {removed.kept_id} (estimated similarity {removed.similarity:.2f})"))
-    ctx.stats["duplicate_clusters"] = len(result.clusters)
-    keep = set(result.keep_ids)
-    return [d for d in docs if d.id in keep]
+        for item in removed:
+            log.write(json.dumps({"id": item.id, "kept_id": item.kept_id, "similarity": round(item.similarity, 4),
+                                  "kind": item.kind}) + "\n")
+            ctx.reject(Rejection(stage="preprocess", item=item.id, reason=f"{item.kind} duplicate",
+                                 detail=f"of {item.kept_id} (similarity {item.similarity:.2f})"))
+    return docs
+
+
+def _semantic_duplicates(ctx: StageContext, docs: list[Document]) -> list[Removed]:
+    from vertune.data.semantic import embed_texts, semantic_dedup
+
+    settings = ctx.config.preprocess.dedup
+    texts = [d.text for d in docs]
+    vectors = embed_texts(texts, settings.semantic_model or ctx.config.model.base)
+    return semantic_dedup([d.id for d in docs], texts, vectors, settings.semantic_threshold)
