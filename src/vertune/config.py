@@ -50,7 +50,8 @@ class SourceConfig(Section):
     format: Literal["auto", "pdf", "html", "forum", "table", "text", "dialogue"] = "auto"
     encoding: str = "auto"
     mapping: dict[str, str] = Field(default_factory=dict)
-    label_columns: list[str] = Field(default_factory=list)
+    label_columns: list[str] | dict[str, str] = Field(default_factory=list)
+    """Columns that hold answers: kept out of the text, stored in meta (renamed when a mapping)."""
     count: int = Field(default=1000, ge=1)
     seed: int = 0
     params: dict[str, Any] = Field(default_factory=dict)
@@ -190,6 +191,7 @@ class EvaluationConfig(Section):
     suites: list[Suite] = Field(default_factory=lambda: ["domain", "general", "robustness"])
     batch_size: int = Field(default=16, ge=1)
     max_new_tokens: int = Field(default=64, ge=1)
+    max_items_per_task: int | None = Field(default=200, ge=1)
     compare_base: bool = True
     endpoint: str | None = None
     concurrency: int = Field(default=4, ge=1)

@@ -115,6 +115,8 @@ def test_known_fraud_flag_maps_to_the_label_pair(doc: MakeDoc) -> None:
     spec = spec_of("fraud")
     fraud, normal = doc("trades", "转账", is_fraud=1), doc("trades", "消费", is_fraud=0)
     assert [p.label for p in prelabel_documents(spec, [fraud, normal])] == ["欺诈", "正常"]
+    from_table = [doc("trades", "转账", is_fraud="1"), doc("trades", "消费", is_fraud="0"), doc("trades", "取现", is_fraud="?")]
+    assert [p.label for p in prelabel_documents(spec, from_table) if p.annotator == "known:meta"] == ["欺诈", "正常"]
 
 
 def report(doc: MakeDoc, **meta: object) -> Document:

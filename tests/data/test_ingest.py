@@ -199,4 +199,7 @@ def test_label_columns_stay_out_of_the_text_and_sources_are_named(tmp_path: Path
     [doc] = list(ingest([spec], tmp_path))
     assert doc.text == "账号: A1\n金额: 100.00"
     assert doc.meta["是否欺诈"] == "1"
+    renamed = spec.model_copy(update={"label_columns": {"是否欺诈": "is_fraud"}})
+    [doc] = list(ingest([renamed], tmp_path))
+    assert doc.text == "账号: A1\n金额: 100.00" and doc.meta["is_fraud"] == "1" and "是否欺诈" not in doc.meta
     assert doc.meta["source_name"] == "labelled"

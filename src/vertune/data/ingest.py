@@ -37,13 +37,18 @@ class SourceSpec(Protocol):
     count: int
     seed: int
     params: dict[str, Any]
-    label_columns: list[str]
+    label_columns: list[str] | dict[str, str]
+
+
+def _label_pairs(columns: list[str] | dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """``[col]`` or ``{col: meta_name}`` as (column, meta name) pairs."""
+    return tuple(columns.items()) if isinstance(columns, dict) else tuple((c, c) for c in columns)
 
 
 def options_for(spec: SourceSpec) -> ReadOptions:
     return ReadOptions(
         source_name=spec.name, kind=spec.kind, encoding=spec.encoding, mapping=dict(spec.mapping), fmt=spec.format,
-        label_columns=tuple(spec.label_columns),
+        label_columns=_label_pairs(spec.label_columns),
     )
 
 

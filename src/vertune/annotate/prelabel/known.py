@@ -20,10 +20,21 @@ if TYPE_CHECKING:
 SOURCE = "known:meta"
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "y", "是"}, {"0", "false", "no", "n", "否", ""}
+
+
+def _flag(value: Any) -> bool | None:
+    """A yes/no answer as stored by a generator (bool, 0/1) or read from a table cell ("1", "是")."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
 def _known_class(spec: TaskSpec, meta: dict[str, Any]) -> Any:
     if meta.get(spec.name) is not None:
         return str(meta[spec.name])
-    flag = meta.get(f"is_{spec.name}")
+    flag = _flag(meta.get(f"is_{spec.name}"))
     if flag is not None and len(spec.labels) == 2:
         return spec.labels[1] if flag else spec.labels[0]
     return meta.get("label")

@@ -47,8 +47,9 @@ class ReadOptions:
     encoding: str = "auto"
     mapping: dict[str, str] = field(default_factory=dict)
     fmt: str = "auto"
-    label_columns: tuple[str, ...] = ()
-    """Columns that hold answers (e.g. a fraud flag): kept in meta, never written into the text."""
+    label_columns: tuple[tuple[str, str], ...] = ()
+    """(column, meta name) of columns that hold answers (e.g. a fraud flag): stored in meta under
+    that name, never written into the text."""
 
 
 def reject(where: str, reason: str, detail: str = "") -> Rejection:

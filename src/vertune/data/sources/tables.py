@@ -208,7 +208,7 @@ def record_lines(data: dict[str, Any], hidden: tuple[str, ...] = ()) -> str:
 def row_to_document(row: Row, options: ReadOptions) -> Document | Rejection:
     """One record as a Document; a record with no text is rejected."""
     columns = {field: column_for(field, options, row.data) for field in FIELDS}
-    text = cell(row.data, columns["text"]) if columns["text"] else record_lines(row.data, options.label_columns)
+    text = cell(row.data, columns["text"]) if columns["text"] else record_lines(row.data, tuple(c for c, _ in options.label_columns))
     if not text:
         detail = f"column {columns['text']!r} is missing or empty" if columns["text"] else "all cells empty"
         return reject(row.where, "empty text", detail)
@@ -218,8 +218,12 @@ def row_to_document(row: Row, options: ReadOptions) -> Document | Rejection:
         title=cell(row.data, columns["title"]),
         text=text,
         published_at=cell(row.data, columns["published_at"]) or None,
-        meta=leftover_meta(row, set(columns.values())),
+        meta=_renamed(leftover_meta(row, set(columns.values())), dict(options.label_columns)),
     )
+
+
+def _renamed(meta: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    return {names.get(key, key): value for key, value in meta.items()}
 
 
 def check_mapping(options: ReadOptions, fields: tuple[str, ...]) -> None:
