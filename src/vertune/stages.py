@@ -24,6 +24,12 @@ def _ingest_params(config: Config) -> Any:
     return [source.model_dump(mode="json") for source in config.sources]
 
 
+def _annotation_inputs(config: Config) -> list[Path]:
+    """Label Studio exports dropped in the inbox and custom guidelines: new labels re-run annotate."""
+    guidelines = [config.resolve(task.guideline) for task in config.annotation.tasks if task.guideline]
+    return [config.workspace_dir / "annotate_inbox", *guidelines]
+
+
 def _preprocess_params(config: Config) -> Any:
     return {"preprocess": config.preprocess.model_dump(mode="json"), "tokenizer": config.model.base}
 
@@ -34,15 +40,18 @@ STAGES: tuple[Stage, ...] = (
     Stage("preprocess", "clean, split to the token limit, deduplicate", after=("ingest",),
           target="vertune.data.stages:preprocess_stage", params=_preprocess_params),
     Stage("annotate", "pre-label, double-blind labelling, agreement, arbitration", after=("preprocess",),
-          target="vertune.annotate.stage:annotate_stage", params=lambda c: c.annotation.model_dump(mode="json")),
+          target="vertune.annotate.stage:annotate_stage", params=lambda c: c.annotation.model_dump(mode="json"),
+          inputs=_annotation_inputs),
     Stage("prepare", "annotations → chat samples, mixing, curriculum, splits, exports", after=("annotate",),
           target="vertune.prepare.stage:prepare_stage",
           params=lambda c: {"prepare": c.prepare.model_dump(mode="json"), "split": c.preprocess.split.model_dump(mode="json"),
                             "seed": c.seed, "project": c.project}),
     Stage("train", "LoRA fine-tuning with live curves, checkpoints, early stopping", after=("prepare",),
+          target="vertune.train.stage:train_stage",
           params=lambda c: {"model": c.model.model_dump(mode="json"), "lora": c.lora.model_dump(mode="json"),
                             "training": c.training.model_dump(mode="json")}, conserves_items=False),
     Stage("eval", "domain, general and robustness suites; base vs tuned report", after=("train",),
+          target="vertune.evaluate.stage:eval_stage",
           params=lambda c: c.evaluation.model_dump(mode="json"), conserves_items=False),
     Stage("compress", "merge, INT8 quantisation, pruning, distillation", after=("train",),
           params=lambda c: c.compression.model_dump(mode="json"), conserves_items=False),
