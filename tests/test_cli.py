@@ -49,3 +49,12 @@ def test_run_until_an_unknown_stage_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "--until", "ingset", "-c", str(_config(tmp_path))])
     assert result.exit_code == 2
     assert "unknown stage 'ingset'" in result.output
+
+
+def test_train_print_launch_shows_the_accelerate_command_for_zero3(tmp_path: Path) -> None:
+    plain = runner.invoke(app, ["train", "--print-launch", "-c", str(_config(tmp_path))])
+    assert plain.exit_code == 0 and "-m vertune.train --config" in plain.output
+    zero3 = runner.invoke(app, ["train", "--print-launch", "-c", str(_config(tmp_path, "training: {distributed: zero3}\n"))])
+    assert zero3.exit_code == 0
+    assert "accelerate launch --config_file" in zero3.output and "zero3.yaml" in zero3.output
+    assert "ds_zero3.json" in zero3.output

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -81,9 +81,10 @@ def _summary(outcomes: Sequence[StageOutcome], workspace: Workspace) -> None:
     out.print(table)
 
 
-def _run(config_path: Path, wanted: Sequence[str] | None, force: Sequence[str]) -> list[StageOutcome]:
+def _run(config_path: Path, wanted: Sequence[str] | None, force: Sequence[str],
+         options: dict[str, dict[str, Any]] | None = None) -> list[StageOutcome]:
     config = _load(config_path)
-    outcomes = _guarded(lambda: run_pipeline(config, STAGES, wanted=wanted, force=force, console=console))
+    outcomes = _guarded(lambda: run_pipeline(config, STAGES, wanted=wanted, force=force, console=console, options=options))
     _summary(outcomes, Workspace(config.workspace_dir))
     return outcomes
 
@@ -122,27 +123,71 @@ def status(config: ConfigOption = Path(DEFAULT_CONFIG)) -> None:
     out.print(table)
 
 
+ForceOption = Annotated[bool, typer.Option("--force", help="Re-run even if up to date.")]
+
+
+def _run_stage_command(name: str, config: Path, force: bool, options: dict[str, Any] | None = None) -> None:
+    """What every stage command does: run the stage (and what it needs upstream) or say it is not built."""
+    stage = stage_named(name)
+    if not stage.built:
+        console.print(f"[red]vertune {name}: not built yet[/red] — this stage ({stage.summary}) is planned but "
+                      "not part of this version. Nothing was run.")
+        raise typer.Exit(EXIT_NOT_BUILT)
+    outcomes = _run(config, [name], [name] if force else [], {name: options} if options else None)
+    if any(o.action == "not built" for o in outcomes):
+        raise typer.Exit(EXIT_NOT_BUILT)
+
+
 def _stage_command(name: str) -> None:
     stage = stage_named(name)
 
-    def command(
-        config: ConfigOption = Path(DEFAULT_CONFIG),
-        force: Annotated[bool, typer.Option("--force", help="Re-run even if up to date.")] = False,
-    ) -> None:
-        if not stage.built:
-            console.print(f"[red]vertune {name}: not built yet[/red] — this stage ({stage.summary}) is planned but "
-                          "not part of this version. Nothing was run.")
-            raise typer.Exit(EXIT_NOT_BUILT)
-        outcomes = _run(config, [name], [name] if force else [])
-        if any(o.action == "not built" for o in outcomes):
-            raise typer.Exit(EXIT_NOT_BUILT)
+    def command(config: ConfigOption = Path(DEFAULT_CONFIG), force: ForceOption = False) -> None:
+        _run_stage_command(name, config, force)
 
     command.__doc__ = f"{stage.summary[0].upper()}{stage.summary[1:]}."
     app.command(name)(command)
 
 
-for _name in ("ingest", "preprocess", "annotate", "prepare", "train", "eval", "compress", "publish", "serve", "loop"):
+for _name in ("ingest", "preprocess", "annotate", "prepare", "compress", "publish", "serve", "loop"):
     _stage_command(_name)
+
+
+@app.command("train")
+def train_command(
+    config: ConfigOption = Path(DEFAULT_CONFIG),
+    force: ForceOption = False,
+    resume: Annotated[Optional[bool], typer.Option(
+        "--resume/--fresh", help="Insist on continuing from the last checkpoint, or discard checkpoints and "
+        "start afresh. Default: continue when a checkpoint of the same config, data and base model exists.")] = None,
+    print_launch: Annotated[bool, typer.Option(
+        "--print-launch", help="Print the command that trains this project (accelerate launch for ZeRO/FSDP) and exit.")] = False,
+) -> None:
+    """LoRA fine-tuning with live curves, checkpoints, early stopping and resume."""
+    if print_launch:
+        from vertune.train.launch import print_launch_command
+
+        _load(config)
+        out.print(print_launch_command(config), highlight=False, markup=False, soft_wrap=True)
+        return
+    _run_stage_command("train", config, force or resume is not None, None if resume is None else {"resume": resume})
+
+
+@app.command("eval")
+def eval_command(
+    config: ConfigOption = Path(DEFAULT_CONFIG),
+    force: ForceOption = False,
+    compare: Annotated[Optional[tuple[str, str]], typer.Option(
+        help="Compare two models or endpoints instead (embedded:…, a folder, a hub id, adapter:FOLDER, http://…).")] = None,
+) -> None:
+    """Domain, general and robustness suites; base vs tuned report."""
+    if compare is None:
+        _run_stage_command("eval", config, force)
+        return
+    from vertune.evaluate.stage import compare_cli
+
+    cfg = _load(config)
+    report = compare_cli(compare[0], compare[1], cfg)
+    out.print(f"[green]✓[/green] comparison report: {report}")
 
 
 def example_config() -> Path:

@@ -78,6 +78,7 @@ class StageContext:
     workspace: Workspace
     out: Path
     show_progress: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     stats: dict[str, Any] = field(default_factory=dict)
@@ -149,8 +150,14 @@ def stage_state(stage: Stage, config: Config, workspace: Workspace) -> StageStat
     return "done" if manifest.get("fingerprint") == current else "out of date"
 
 
-def run_stage(stage: Stage, config: Config, workspace: Workspace, show_progress: bool = False) -> dict[str, Any]:
-    """Run one stage into a temporary folder and publish it whole with its manifest."""
+def run_stage(
+    stage: Stage, config: Config, workspace: Workspace, show_progress: bool = False, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run one stage into a temporary folder and publish it whole with its manifest.
+
+    ``options`` are per-invocation switches that do not shape the output (e.g. train's
+    ``resume``), so they are not part of the fingerprint.
+    """
     function = stage.function()
     for name in stage.after:
         if workspace.manifest(name) is None:
@@ -158,7 +165,8 @@ def run_stage(stage: Stage, config: Config, workspace: Workspace, show_progress:
     digest, inputs, upstream = stage_fingerprint(stage, config, workspace)
     started, clock = now_iso(), time.perf_counter()
     with atomic_dir(workspace.stage_dir(stage.name)) as out:
-        context = StageContext(stage=stage, config=config, workspace=workspace, out=out, show_progress=show_progress)
+        context = StageContext(stage=stage, config=config, workspace=workspace, out=out, show_progress=show_progress,
+                               options=dict(options or {}))
         try:
             function(context)
         finally:
@@ -212,6 +220,7 @@ def run_pipeline(
     wanted: Sequence[str] | None = None,
     force: Sequence[str] = (),
     console: Console | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
 ) -> list[StageOutcome]:
     """Run every out-of-date stage among ``wanted`` (and their upstream); skip the rest.
 
@@ -231,7 +240,8 @@ def run_pipeline(
                 outcomes.append(StageOutcome(stage.name, "skipped", workspace.manifest(stage.name)))
                 continue
             console.print(f"[bold cyan]▶ {stage.name}[/bold cyan]: {stage.summary}")
-            manifest = run_stage(stage, config, workspace, show_progress=console.is_terminal)
+            manifest = run_stage(stage, config, workspace, show_progress=console.is_terminal,
+                                 options=(options or {}).get(stage.name))
             counts = manifest["counts"]
             console.print(f"[green]✓ {stage.name}[/green] in {manifest['seconds']:.1f}s — in {counts['in']}, out {counts['out']}, rejected {counts['rejected']}")
             outcomes.append(StageOutcome(stage.name, "ran", manifest))

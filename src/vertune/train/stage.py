@@ -20,8 +20,10 @@ PRETRAIN = "pretrain"
 
 
 def train_stage(ctx: StageContext, resume: bool | None = None) -> None:
-    """Run the training of ``ctx.config`` (``resume`` as in ``train``: None means automatic)."""
+    """Run the training of ``ctx.config`` (``resume`` as in ``train``: None means automatic;
+    ``ctx.options["resume"]``, set by ``vertune train --resume/--fresh``, overrides it)."""
     config = ctx.config
+    resume = ctx.options.get("resume", resume)
     console = Console(stderr=True)
     train_samples, val_samples = (_read_samples(ctx, f"{split}.jsonl") for split in ("train", "val"))
     ctx.counts["in"] += len(train_samples) + len(val_samples)
