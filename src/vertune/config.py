@@ -181,6 +181,7 @@ class TrainingConfig(Section):
     hidden_dropout: float | None = Field(default=None, ge=0.0, lt=1.0)
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     distributed: Literal["none", "zero2", "zero3", "fsdp"] = "none"
+    merge: bool = False  # also write merged/: base + adapter as one ordinary model folder
     seed: int = 42
 
 

@@ -38,7 +38,7 @@ def train_stage(ctx: StageContext, resume: bool | None = None) -> None:
         ctx.stats[PRETRAIN] = summary(pretrained)
         start_from = pretrained.weights_dir
     result = train(train_samples, val_samples, config, ctx.out, ctx.scratch / "sft", resume=resume,
-                   start_from=start_from, console=console, live=ctx.show_progress)
+                   start_from=start_from, console=console, live=ctx.show_progress, merge=config.training.merge)
     for item, reason in result.dropped:
         ctx.reject(Rejection(stage="train", item=item, reason=reason))
     ctx.counts["out"] += len(train_samples) + len(val_samples) - len(result.dropped)
