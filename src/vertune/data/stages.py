@@ -69,13 +69,14 @@ def _pieces(doc: Document, tokenizer: object, max_tokens: int, overlap: int) -> 
     if len(chunks) <= 1:
         n_tokens = chunks[0].n_tokens if chunks else 0
         return [doc.model_copy(update={"meta": {**doc.meta, "n_tokens": n_tokens}})]
+    pages = [_pages_of(doc, chunk.start, chunk.end) for chunk in chunks]
     return [
         Document(
             source=doc.source,
             kind=doc.kind,
             title=doc.title,
             text=chunk.text,
-            tables=[t for t in doc.tables if t.page is None or t.page in _pages_of(doc, chunk.start, chunk.end)],
+            tables=[t for t in doc.tables if t.page is None or t.page in pages[index]],
             published_at=doc.published_at,
             meta={**doc.meta, "parent_id": doc.id, "chunk_index": index, "chunk_count": len(chunks),
                   "char_start": chunk.start, "char_end": chunk.end, "n_tokens": chunk.n_tokens, "forced_cut": chunk.forced},
@@ -138,7 +139,8 @@ def _deduplicate(ctx: StageContext, docs: list[Document]) -> list[Document]:
                        num_perm=settings.num_perm, ngram=settings.ngram, exact=settings.exact)
         removed += result.removed
         ctx.stats["duplicate_clusters"] = len(result.clusters)
-        docs = [d for d in docs if d.id in set(result.keep_ids)]
+        keep = set(result.keep_ids)
+        docs = [d for d in docs if d.id in keep]
     if settings.semantic:
         semantic = _semantic_duplicates(ctx, docs)
         removed += semantic
