@@ -22,7 +22,7 @@ from vertune.annotate.label_studio import (
 from vertune.annotate.prelabel.labellers import best_prelabel, prelabel_documents
 from vertune.annotate.simulate import simulate_annotation
 from vertune.annotate.tasks import TaskSpec, resolve_task
-from vertune.records import Annotation, Document
+from vertune.records import Annotation, Document, Rejection
 
 
 def spec_of(name: str, docs: list[Document]) -> TaskSpec:
@@ -56,7 +56,7 @@ def test_round_trip_loses_nothing(name: str, finance_docs: list[Document], tmp_p
     assert labels
     path = tmp_path / "export.json"
     path.write_text(json.dumps(as_label_studio_export(labelling_tasks(spec, docs, prelabels), spec, labels), ensure_ascii=False))
-    imported = {(a.doc_id, a.annotator): a for a in read_export(path, spec)}
+    imported = {(a.doc_id, a.annotator): a for a in read_export(path, spec).annotations}
     assert len(imported) == len(labels)
     for label in labels:
         back = imported[(label.doc_id, label.annotator)]
@@ -111,7 +111,9 @@ def test_hand_written_label_studio_export(tmp_path: Path) -> None:
     spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "relations"), [])
     path = tmp_path / "export.json"
     path.write_text(json.dumps(HAND_WRITTEN_EXPORT, ensure_ascii=False), encoding="utf-8")
-    (annotation,) = read_export(path, spec)  # the cancelled one is skipped
+    imported = read_export(path, spec)
+    (annotation,) = imported.annotations  # the cancelled one is a skip, not a label
+    assert [s.annotator for s in imported.skips] == ["user_13"]
     assert annotation.annotator == "user_12" and annotation.doc_id == "d41"
     assert [(e.text, e.label) for e in annotation.entities] == [("东海商业银行", "公司"), ("云帆智能科技股份有限公司", "公司")]
     assert [(r.head, r.tail, r.label) for r in annotation.relations] == [(0, 1, "控股")]
@@ -126,7 +128,7 @@ def test_offsets_off_by_an_emoji_are_reanchored(tmp_path: Path) -> None:
          "value": {"start": 5, "end": 9, "text": "招商银行", "labels": ["公司"]}}]}]}  # UTF-16 offsets: one too far
     path = tmp_path / "e.json"
     path.write_text(json.dumps([task], ensure_ascii=False), encoding="utf-8")
-    (annotation,) = read_export(path, spec)
+    (annotation,) = read_export(path, spec).annotations
     assert (annotation.entities[0].start, annotation.entities[0].end) == (4, 8)
 
 
@@ -156,28 +158,30 @@ def broken(field: str, value: Any) -> list[dict[str, Any]]:
 ])
 def test_malformed_export_names_task_and_field(field: str, value: Any, named: str, tmp_path: Path) -> None:
     spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "qa"), [])
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(broken(field, value), ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(LabelStudioError) as caught:
-        read_export(path, spec)
-    assert caught.value.task_id == 7 and caught.value.field == named
-    assert str(caught.value).startswith(f"{path}: task 7: field '{named}'")
+    path = _write(tmp_path, broken(field, value))
+    rejection = _only_rejection(path, spec)
+    assert rejection.item.startswith(f"{path}: task 7") and rejection.detail.startswith(f"field '{named}': ")
+
+
+def _only_rejection(path: Path, spec: TaskSpec) -> Rejection:
+    """The one rejection of an export whose only task is broken (nothing else imported)."""
+    imported = read_export(path, spec)
+    assert imported.annotations == [] and len(imported.rejections) == 1
+    return imported.rejections[0]
 
 
 def test_bad_spans_and_relations_are_named(tmp_path: Path) -> None:
     spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "relations"), [])
     export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
     export[0]["annotations"][0]["result"][0]["value"]["start"] = "abc"
-    with pytest.raises(LabelStudioError, match=r"task 41: field 'annotations\[0\]\.result\[0\]\.value\.start'"):
-        read_export(_write(tmp_path, export), spec)
+    assert _only_rejection(_write(tmp_path, export), spec).detail.startswith("field 'annotations[0].result[0].value.start'")
     export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
     export[0]["annotations"][0]["result"][2]["to_id"] = "nowhere"
-    with pytest.raises(LabelStudioError, match=r"field 'annotations\[0\]\.result\[2\]\.to_id': no labelled span"):
-        read_export(_write(tmp_path, export), spec)
+    assert "field 'annotations[0].result[2].to_id': no labelled span" in _only_rejection(_write(tmp_path, export), spec).detail
     export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
     export[0]["annotations"][0]["result"][1]["value"]["labels"] = ["外星人"]
-    with pytest.raises(LabelStudioError, match=r"result\[1\]\.value\.labels'.*外星人"):
-        read_export(_write(tmp_path, export), spec)
+    detail = _only_rejection(_write(tmp_path, export), spec).detail
+    assert detail.startswith("field 'annotations[0].result[1].value.labels'") and "外星人" in detail
 
 
 def test_not_json_and_not_a_list(tmp_path: Path, doc: MakeDoc) -> None:
@@ -194,3 +198,81 @@ def _write(tmp_path: Path, data: Any) -> Path:
     path = tmp_path / "export.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+# ---- arrows, unlabelled arrows and skips, as Label Studio writes them -------------------------
+# Label Studio's RelationStore serialises an arrow as {from_id, to_id, type: "relation",
+# direction} with direction one of "right" (from → to, the default), "left" (the annotator
+# flipped it: to → from) or "bi", and adds "labels" only when a relation label was chosen.
+
+
+def _relations_spec() -> TaskSpec:
+    return resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "relations"), [])
+
+
+def _with_arrow(**arrow: Any) -> list[dict[str, Any]]:
+    export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
+    result = export[0]["annotations"][0]["result"]
+    result[2] = {"from_id": "Dx_aB91ISN", "to_id": "t5sp3TyXPo", "type": "relation", **arrow}
+    return export
+
+
+@pytest.mark.parametrize(("direction", "expected"), [
+    ("right", [(0, 1, "控股")]),
+    ("left", [(1, 0, "控股")]),
+    ("bi", [(0, 1, "控股"), (1, 0, "控股")]),
+    (None, [(0, 1, "控股")]),  # older exports omit the direction: Label Studio's default is "right"
+])
+def test_arrow_direction_decides_head_and_tail(direction: str | None, expected: list[tuple[int, int, str]],
+                                               tmp_path: Path) -> None:
+    arrow = {"labels": ["控股"]} if direction is None else {"direction": direction, "labels": ["控股"]}
+    (annotation,) = read_export(_write(tmp_path, _with_arrow(**arrow)), _relations_spec()).annotations
+    assert [(r.head, r.tail, r.label) for r in annotation.relations] == expected
+
+
+def test_a_bi_arrow_beside_its_explicit_reverse_is_one_pair(tmp_path: Path) -> None:
+    export = _with_arrow(direction="bi", labels=["控股"])
+    export[0]["annotations"][0]["result"].append(
+        {"from_id": "t5sp3TyXPo", "to_id": "Dx_aB91ISN", "type": "relation", "direction": "right", "labels": ["控股"]})
+    (annotation,) = read_export(_write(tmp_path, export), _relations_spec()).annotations
+    assert [(r.head, r.tail) for r in annotation.relations] == [(0, 1), (1, 0)]
+
+
+def _second_task(export: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    good = json.loads(json.dumps(HAND_WRITTEN_EXPORT[0]))
+    good["id"], good["data"]["doc_id"] = 42, "d42"
+    return [*export, good]
+
+
+@pytest.mark.parametrize("arrow", [{"direction": "right"}, {"direction": "right", "labels": []}],
+                         ids=["no labels key", "empty labels"])
+def test_an_unlabelled_arrow_rejects_only_its_annotation(arrow: dict[str, Any], tmp_path: Path) -> None:
+    export = _second_task(_with_arrow(**arrow))
+    path = _write(tmp_path, export)
+    imported = read_export(path, _relations_spec())
+    assert [a.doc_id for a in imported.annotations] == ["d42"]
+    (rejection,) = imported.rejections
+    assert rejection.stage == "annotate" and rejection.reason == "malformed Label Studio annotation"
+    assert rejection.item == f"{path}: task 41, annotation 7"
+    assert "annotations[0].result[2].labels" in rejection.detail and "no relation label" in rejection.detail
+
+
+def test_a_bad_direction_and_a_broken_task_reject_only_themselves(tmp_path: Path) -> None:
+    export = _second_task(_with_arrow(direction="up", labels=["控股"]))
+    export.append({"id": 43, "data": {"text": "无编号"}, "annotations": []})
+    imported = read_export(_write(tmp_path, export), _relations_spec())
+    assert [a.doc_id for a in imported.annotations] == ["d42"]
+    first, second = imported.rejections
+    assert "task 41, annotation 7" in first.item and "direction" in first.detail and "'up'" in first.detail
+    assert second.item.endswith("task 43") and second.reason == "malformed Label Studio task"
+    assert "data.doc_id" in second.detail
+
+
+@pytest.mark.parametrize("flag", [{"was_cancelled": True}, {"skipped": True}], ids=["was_cancelled", "skipped"])
+def test_a_skipped_annotation_is_recorded_not_dropped(flag: dict[str, Any], tmp_path: Path) -> None:
+    export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
+    export[0]["annotations"] = [{"id": 9, "completed_by": {"id": 5, "email": "ann@bank.cn"}, "result": [], **flag}]
+    imported = read_export(_write(tmp_path, export), _relations_spec())
+    assert imported.annotations == [] and imported.rejections == []
+    (skip,) = imported.skips
+    assert (skip.doc_id, skip.task, skip.annotator, skip.task_id, skip.annotation_id) == ("d41", "relations", "ann@bank.cn", 41, 9)

@@ -7,10 +7,18 @@ labels}``), ``relation`` (``from_id``/``to_id`` naming labels results by ``id``)
 (``value: {choices}``) and ``textarea`` (``value: {text: [...]}``). QA pairs and extracted
 fields are textarea lines ``问题 || 答案``.
 
-Import is all-or-nothing per file: the whole export is parsed before anything is returned, and
-the first malformed task raises ``LabelStudioError`` naming the file, the task id and the
-field. Cancelled (skipped) annotations are ignored; of several annotations by one annotator on
-one task, the last counts.
+Import keeps every good item and rejects only the bad one: a malformed annotation (an arrow
+without a relation label, a span outside the text, an unknown label…) becomes a ``Rejection``
+naming the file, the task id, the annotation id and the field, and the task's other annotations
+and the file's other tasks still import; a malformed task (no ``data.doc_id``…) is rejected
+whole. Only a file that is not JSON, or not a list of tasks, raises ``LabelStudioError``.
+
+Arrows follow Label Studio's ``direction``: ``right`` (the default, also when absent) reads
+``from_id`` → ``to_id``, ``left`` (the annotator flipped the arrow) ``to_id`` → ``from_id``,
+and ``bi`` is two relations, one each way (a ``Relation`` is directed; a symmetric link is the
+pair). A skipped task (``was_cancelled: true``, or the older ``skipped: true``) is a ``Skip``,
+not a label: the flow records it and never lets the item's pre-label stand in for it. Of
+several annotations by one annotator on one task, the last counts.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,7 +41,7 @@ from vertune.annotate.answers import (
     parse_pair_line,
 )
 from vertune.annotate.tasks import TaskSpec, guideline_with_labels
-from vertune.records import Annotation, Document, Entity, Relation
+from vertune.records import Annotation, Document, Entity, Rejection, Relation
 
 TEXT = "text"  # the <Text> object every control labels
 # The control tag's name per task type: it is the ``from_name`` of every result.
@@ -41,14 +50,37 @@ CONTROL: dict[str, str] = {
     "classification": "choice", "qa": "qa", "extraction": "fields", "summary": "summary",
 }
 PAIR_PLACEHOLDER = {"qa": "问题 || 答案（每条一行）", "extraction": "2023年营业收入 || 1476.94亿元（每个要素一行）"}
+STAGE = "annotate"  # the stage whose rejections an import's bad items become
+DIRECTIONS = ("right", "left", "bi")
 
 
 class LabelStudioError(ValueError):
-    """A Label Studio export that cannot be imported; names the file, the task and the field."""
+    """A Label Studio export, task or annotation that cannot be imported; names the file, the
+    task and the field."""
 
     def __init__(self, where: str, task_id: Any, field: str, problem: str) -> None:
-        self.task_id, self.field = task_id, field
+        self.task_id, self.field, self.problem = task_id, field, problem
         super().__init__(f"{where}: task {task_id}: field '{field}': {problem}")
+
+
+@dataclass(frozen=True)
+class Skip:
+    """One annotator skipped (cancelled) one task: no label, and no licence for the pre-label."""
+
+    doc_id: str
+    task: str
+    annotator: str
+    task_id: Any
+    annotation_id: Any = None
+
+
+@dataclass
+class Imported:
+    """What an export holds: the annotations, the skips, and a rejection per unreadable item."""
+
+    annotations: list[Annotation] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
 
 
 # ---- labelling config -------------------------------------------------------------------------
@@ -224,11 +256,7 @@ def parse_results(ctx: _Context, results: list[Any], spec: TaskSpec, text: str, 
             ctx.fail(where, f"expected an object, got {type(result).__name__}")
         kind = result.get("type")
         if kind == "relation":
-            ends = [ctx.require(result, key, str, f"{where}.{key}") for key in ("from_id", "to_id")]
-            labels = ctx.require(result, "labels", list, f"{where}.labels")
-            if len(labels) != 1 or labels[0] not in spec.labels:
-                ctx.fail(f"{where}.labels", f"expected one of {list(spec.labels)}, got {labels}")
-            links.append((*ends, labels[0], where))
+            links += _arrow(ctx, result, spec, where)
             continue
         if result.get("from_name") != control:
             ctx.fail(f"{where}.from_name", f"expected '{control}' (this task's control), got {result.get('from_name')!r}")
@@ -260,15 +288,46 @@ def parse_results(ctx: _Context, results: list[Any], spec: TaskSpec, text: str, 
     order = sorted(regions, key=lambda rid: (regions[rid].start, regions[rid].end))
     answer["entities"] = [regions[rid] for rid in order]
     index = {rid: i for i, rid in enumerate(order)}
-    for from_id, to_id, label, where in links:
-        for key, rid in (("from_id", from_id), ("to_id", to_id)):
+    relations: dict[tuple[int, int, str], Relation] = {}  # a "bi" arrow beside its explicit reverse: one pair
+    for head_id, tail_id, label, where in links:
+        for key, rid in (("from_id", head_id), ("to_id", tail_id)):
             if rid not in index:
                 ctx.fail(f"{where}.{key}", f"no labelled span with id {rid!r} in this annotation")
-        answer["relations"].append(Relation(head=index[from_id], tail=index[to_id], label=label))
+        relation = Relation(head=index[head_id], tail=index[tail_id], label=label)
+        relations.setdefault((relation.head, relation.tail, label), relation)
+    answer["relations"] = list(relations.values())
     return {name: answer.get(name) for name in ANSWER_FIELDS[spec.type]}
 
 
-def _parse_task(task: Any, position: int, spec: TaskSpec, where: str) -> list[Annotation]:
+def _arrow(ctx: _Context, result: dict[str, Any], spec: TaskSpec, where: str) -> list[tuple[str, str, str, str]]:
+    """One relation arrow as (head id, tail id, label, where) links, in the direction it points."""
+    from_id, to_id = (ctx.require(result, key, str, f"{where}.{key}") for key in ("from_id", "to_id"))
+    labels = result.get("labels") or []  # Label Studio leaves "labels" out when none was chosen
+    if not isinstance(labels, list) or not labels:
+        ctx.fail(f"{where}.labels", f"the arrow has no relation label; choose one of {list(spec.labels)}")
+    if len(labels) != 1 or labels[0] not in spec.labels:
+        ctx.fail(f"{where}.labels", f"expected one of {list(spec.labels)}, got {labels}")
+    direction = result.get("direction", "right")
+    if direction not in DIRECTIONS:
+        ctx.fail(f"{where}.direction", f"expected one of {list(DIRECTIONS)}, got {direction!r}")
+    forward, backward = (from_id, to_id, labels[0], where), (to_id, from_id, labels[0], where)
+    return {"right": [forward], "left": [backward], "bi": [forward, backward]}[direction]
+
+
+def _rejection(where: str, err: LabelStudioError, annotation_id: Any = None) -> Rejection:
+    item = f"{where}: task {err.task_id}" + ("" if annotation_id is None else f", annotation {annotation_id}")
+    kind = "task" if annotation_id is None else "annotation"
+    return Rejection(stage=STAGE, item=item, reason=f"malformed Label Studio {kind}", detail=f"field '{err.field}': {err.problem}")
+
+
+def _is_skip(raw: dict[str, Any]) -> bool:
+    """Cancelled in the labelling UI: ``was_cancelled`` since Label Studio 1.0, ``skipped`` before."""
+    return bool(raw.get("was_cancelled") or raw.get("skipped"))
+
+
+def _parse_task(task: Any, position: int, spec: TaskSpec, where: str, found: Imported) -> None:
+    """Add the task's annotations and skips to ``found``, each bad annotation as a rejection;
+    raises ``LabelStudioError`` when the task itself is malformed."""
     task_id = task.get("id", f"#{position}") if isinstance(task, dict) else f"#{position}"
     ctx = _Context(where, task_id)
     if not isinstance(task, dict):
@@ -276,36 +335,46 @@ def _parse_task(task: Any, position: int, spec: TaskSpec, where: str) -> list[An
     data = ctx.require(task, "data", dict, "data")
     text = ctx.require(data, TEXT, str, f"data.{TEXT}")
     doc_id = ctx.require(data, "doc_id", str, "data.doc_id")
-    found = []
     for i, raw in enumerate(ctx.require(task, "annotations", list, "annotations") if "annotations" in task else []):
         field = f"annotations[{i}]"
-        if not isinstance(raw, dict):
-            ctx.fail(field, f"expected an object, got {type(raw).__name__}")
-        if raw.get("was_cancelled"):
+        annotation_id = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+        try:
+            if not isinstance(raw, dict):
+                ctx.fail(field, f"expected an object, got {type(raw).__name__}")
+            annotator = _annotator(ctx, raw.get("completed_by"), f"{field}.completed_by")
+            if _is_skip(raw):
+                found.skips.append(Skip(doc_id, spec.name, annotator, task_id, raw.get("id")))
+                continue
+            results = ctx.require(raw, "result", list, f"{field}.result")
+            answer = parse_results(ctx, results, spec, text, f"{field}.result")
+        except LabelStudioError as err:
+            found.rejections.append(_rejection(where, err, annotation_id))
             continue
-        annotator = _annotator(ctx, raw.get("completed_by"), f"{field}.completed_by")
-        results = ctx.require(raw, "result", list, f"{field}.result")
-        answer = parse_results(ctx, results, spec, text, f"{field}.result")
-        found.append(Annotation(
+        found.annotations.append(Annotation(
             doc_id=doc_id, text=text, annotator=annotator, tier=spec.tier, task=spec.name, status="labelled",
             meta={"label_studio": {"task_id": task_id, "annotation_id": raw.get("id")}}, **answer,
         ))
+
+
+def parse_export(tasks: Any, spec: TaskSpec, where: str = "<export>") -> Imported:
+    """Every annotation and skip of a Label Studio JSON export (a list of tasks), and a
+    rejection for each task or annotation that cannot be read."""
+    if not isinstance(tasks, list):
+        raise LabelStudioError(where, "-", "<root>", f"a Label Studio JSON export is a list of tasks, got {type(tasks).__name__}")
+    found = Imported()
+    for position, task in enumerate(tasks):
+        try:
+            _parse_task(task, position, spec, where, found)
+        except LabelStudioError as err:
+            found.rejections.append(_rejection(where, err))
+    latest = {annotation.id: annotation for annotation in found.annotations}  # same doc, task and annotator: the last counts
+    found.annotations = list(latest.values())
     return found
 
 
-def parse_export(tasks: Any, spec: TaskSpec, where: str = "<export>") -> list[Annotation]:
-    """Every annotation of a Label Studio JSON export (a list of tasks) as Annotation records."""
-    if not isinstance(tasks, list):
-        raise LabelStudioError(where, "-", "<root>", f"a Label Studio JSON export is a list of tasks, got {type(tasks).__name__}")
-    annotations: dict[str, Annotation] = {}
-    for position, task in enumerate(tasks):
-        for annotation in _parse_task(task, position, spec, where):
-            annotations[annotation.id] = annotation  # same doc, task and annotator: the last one counts
-    return list(annotations.values())
-
-
-def read_export(path: str | Path, spec: TaskSpec) -> list[Annotation]:
-    """Read a Label Studio JSON export file; malformed JSON or tasks raise ``LabelStudioError``."""
+def read_export(path: str | Path, spec: TaskSpec) -> Imported:
+    """Read a Label Studio JSON export file; a file that is not JSON or not a list of tasks
+    raises ``LabelStudioError``, a bad task or annotation in it becomes a rejection."""
     path = Path(path)
     try:
         tasks = json.loads(path.read_text(encoding="utf-8"))
