@@ -77,8 +77,8 @@ def test_imported_labels_and_arbitration_decisions(finance_docs: list[Document])
         agreed.id: [("a@x", "positive"), ("b@x", "positive")],
         disputed.id: [("a@x", "positive"), ("b@x", "negative")],
         half.id: [("a@x", "neutral")],
-    }), spec)
-    decisions = parse_export(label_studio_export("sentiment", docs, {disputed.id: [("chief@x", "negative")]}), spec)
+    }), spec).annotations
+    decisions = parse_export(label_studio_export("sentiment", docs, {disputed.id: [("chief@x", "negative")]}), spec).annotations
 
     before = annotate_documents(docs, config, imported=labels)
     (task,) = before.tasks
@@ -92,6 +92,33 @@ def test_imported_labels_and_arbitration_decisions(finance_docs: list[Document])
     assert gold[disputed.id].sentiment == "negative" and gold[disputed.id].meta["arbiter"] == "chief@x"
     assert gold[agreed.id].meta == {"resolution": "agreed", "annotators": ["a@x", "b@x"]}
     assert untouched.id not in gold or gold[untouched.id].status == "pre-labelled"
+
+
+def test_a_skipped_item_is_recorded_and_its_prelabel_never_becomes_gold(finance_docs: list[Document]) -> None:
+    config = AnnotationConfig(tasks=[t for t in EXAMPLE_TASKS if t.name == "intent"], per_item=1)
+    spec = resolve_task(config.tasks[0], finance_docs)
+    docs = [d for d in finance_docs if spec.selects(d)]
+    skipped, labelled = docs[0], docs[1]
+    export = label_studio_export("intent", docs, {})
+    export[0]["annotations"] = [{"id": 1, "completed_by": 4, "was_cancelled": True, "result": []}]
+    export[1]["annotations"] = [{"id": 2, "completed_by": 5, "skipped": True, "result": []}, {
+        "id": 3, "completed_by": 6, "result": [{"id": "choice", "from_name": "choice", "to_name": "text",
+                                                "type": "choices", "value": {"choices": [spec.labels[0]]}}]}]
+    imported = parse_export(export, spec)
+    assert len(imported.skips) == 2
+
+    without_skips = annotate_documents(docs, config, imported=imported.annotations)
+    assert skipped.id in {g.doc_id for g in without_skips.gold}  # the confident known-intent pre-label stands in
+    result = annotate_documents(docs, config, imported=imported.annotations, skips=imported.skips)
+    (task,) = result.tasks
+    gold = {g.doc_id: g for g in task.gold}
+    assert skipped.id not in gold
+    (rejection,) = [r for r in task.rejections if r.item == f"intent:{skipped.id}"]
+    assert rejection.reason == "skipped in Label Studio" and "user_4" in rejection.detail and "task 1" in rejection.detail
+    assert gold[labelled.id].meta["resolution"] == "single"  # one skipped, the other labelled: the label counts
+    assert task.stats()["skipped"] == 2
+    others = [d.id for d in docs[2:]]
+    assert all(gold[d].status == "pre-labelled" for d in others if d in gold)
 
 
 @pytest.mark.parametrize("per_item", [1, 2])

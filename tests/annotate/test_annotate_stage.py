@@ -57,7 +57,7 @@ def test_simulated_stage_writes_every_artifact(tmp_path: Path, finance_docs: lis
         assert manifest["stats"][task.name]["gold"] > 0
 
 
-def test_inbox_exports_are_imported_and_a_malformed_one_changes_nothing(tmp_path: Path, finance_docs: list[Document]) -> None:
+def test_inbox_exports_are_imported_and_a_broken_file_changes_nothing(tmp_path: Path, finance_docs: list[Document]) -> None:
     docs = [d for d in finance_docs if d.meta["source_name"] == "service"]
     workspace = workspace_with_documents(tmp_path, docs)
     config = config_for(workspace, AnnotationConfig(tasks=[t for t in EXAMPLE_TASKS if t.name == "intent"]))
@@ -77,8 +77,21 @@ def test_inbox_exports_are_imported_and_a_malformed_one_changes_nothing(tmp_path
     published = gold_file.read_bytes()
     assert all(Annotation.model_validate_json(line).status == "gold" for line in published.splitlines())
 
-    tasks[3]["annotations"][1]["result"][0]["value"] = {"choices": []}
-    (workspace.root / INBOX / "intent.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(LabelStudioError, match=r"task 4: field 'annotations\[1\]\.result\[0\]\.value\.choices'"):
+    (workspace.root / INBOX / "intent.json").write_text(json.dumps(tasks, ensure_ascii=False)[:-2], encoding="utf-8")
+    with pytest.raises(LabelStudioError, match=r"intent\.json: task -: field '<json>': not valid JSON"):
         run_stage(stage_named("annotate"), config, workspace)
     assert gold_file.read_bytes() == published  # the previous run's outputs are untouched
+
+    tasks[3]["annotations"][1]["result"][0]["value"] = {"choices": []}  # one bad annotation
+    tasks[5]["annotations"] = [{"id": 1, "completed_by": 1, "was_cancelled": True, "result": []}]  # one skipped task
+    (workspace.root / INBOX / "intent.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    third = run_stage(stage_named("annotate"), config, workspace)
+    assert third["counts"] == {"in": 11, "out": 8, "rejected": 3}  # 10 items + the unreadable annotation
+    assert third["stats"]["intent"]["agreed"] == 8 and third["stats"]["intent"]["skipped"] == 1
+    rejected = [json.loads(line) for line in (workspace.stage_dir("annotate") / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_reason = {r["reason"]: r for r in rejected}
+    assert set(by_reason) == {"malformed Label Studio annotation", "skipped in Label Studio", "incomplete annotation"}
+    bad = by_reason["malformed Label Studio annotation"]
+    assert bad["item"].endswith("intent.json: task 4, annotation 2")
+    assert bad["detail"].startswith("field 'annotations[1].result[0].value.choices'")
+    assert by_reason["skipped in Label Studio"]["item"] == f"intent:{tasks[5]['data']['doc_id']}"

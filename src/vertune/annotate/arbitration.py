@@ -27,6 +27,7 @@ AWAITING_ANNOTATION = "awaiting annotation"
 AWAITING_ARBITRATION = "awaiting arbitration"
 INCOMPLETE = "incomplete annotation"
 NO_REFERENCE = "no reference to simulate from"
+SKIPPED = "skipped in Label Studio"
 
 
 @dataclass

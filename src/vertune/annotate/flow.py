@@ -3,7 +3,8 @@
 Per task: select its documents, pre-label them, get every item's annotator labels (simulated
 from the reference answer, or imported from Label Studio), measure agreement, send disputes
 to arbitration and keep gold. Without simulation and without imported labels for an item, a
-pre-label with confidence ≥ ``threshold`` stands in as a "pre-labelled" gold candidate.
+pre-label with confidence ≥ ``threshold`` stands in as a "pre-labelled" gold candidate, unless
+an annotator skipped the item in Label Studio: then it is rejected as skipped, naming who.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 from vertune.annotate.agreement import summary, task_agreement
 from vertune.annotate.arbitration import (
     NO_REFERENCE,
+    SKIPPED,
     Outcome,
     arbitration_tasks,
     from_prelabel,
     resolve,
 )
 from vertune.annotate.assign import assign
-from vertune.annotate.label_studio import labelling_tasks
+from vertune.annotate.label_studio import Skip, labelling_tasks
 from vertune.annotate.prelabel.labellers import (
     BatchLabeller,
     best_prelabel,
@@ -56,6 +58,7 @@ class TaskResult:
     labelling_tasks: list[dict[str, Any]]
     arbitration_tasks: list[dict[str, Any]]
     unmatched_imports: int = 0  # imported labels of documents this run does not have
+    skipped: int = 0  # imported skips of this run's documents
 
     def stats(self) -> dict[str, Any]:
         by_resolution: dict[str, int] = defaultdict(int)
@@ -64,7 +67,7 @@ class TaskResult:
         return {"tier": self.spec.tier, "type": self.spec.type, "items": self.items, "prelabels": len(self.prelabels),
                 "annotations": len(self.annotations), "gold": len(self.gold), **dict(sorted(by_resolution.items())),
                 "disputes": len(self.arbitration_tasks), "rejected": len(self.rejections),
-                "unmatched_imports": self.unmatched_imports, "agreement": summary(self.agreement)}
+                "unmatched_imports": self.unmatched_imports, "skipped": self.skipped, "agreement": summary(self.agreement)}
 
 
 @dataclass
@@ -124,9 +127,12 @@ def _simulated(
 
 
 def _outcome(spec: TaskSpec, labels: list[Annotation], decision: Annotation | None, prelabels: list[Annotation],
-             config: AnnotationConfig, threshold: float) -> Outcome:
+             config: AnnotationConfig, threshold: float, skips: Sequence[Skip] = ()) -> Outcome:
     if labels:
         return resolve(spec, labels, config.per_item, decision)
+    if skips:
+        who = ", ".join(f"{s.annotator} (task {s.task_id})" for s in skips)
+        return Outcome(reason=SKIPPED, detail=f"skipped by {who}; its pre-label is not used as gold")
     if config.simulate.enabled:
         return Outcome(reason=NO_REFERENCE, detail="no known answer and no non-empty pre-label")
     return from_prelabel(spec, best_prelabel(spec, prelabels, threshold), threshold)
@@ -140,15 +146,19 @@ def annotate_task(
     decisions: Sequence[Annotation] = (),
     model: BatchLabeller | None = None,
     threshold: float = PRELABEL_THRESHOLD,
+    skips: Sequence[Skip] = (),
 ) -> TaskResult:
-    """Run one task over its (already selected) documents; simulation ignores ``imported``."""
+    """Run one task over its (already selected) documents; simulation ignores ``imported`` and ``skips``."""
     prelabels = prelabel_documents(spec, docs, model) if config.pre_label else []
     prelabels_of = _by_doc(prelabels)
     assigned = {doc.id: assign(spec.name, doc.id, config.annotators, config.per_item) for doc in docs}
+    skipped: dict[str, list[Skip]] = defaultdict(list)
     if config.simulate.enabled:
         labelled, decided = _simulated(spec, docs, prelabels_of, assigned, config)
     else:
         labelled, decided = _by_doc(imported), {d.doc_id: d for d in decisions}
+        for skip in skips:
+            skipped[skip.doc_id].append(skip)
     annotations: list[Annotation] = []
     gold: list[Annotation] = []
     rejections: list[Rejection] = []
@@ -156,7 +166,8 @@ def annotate_task(
     for doc in docs:
         labels = labelled.get(doc.id, [])
         annotations += labels
-        outcome = _outcome(spec, labels, decided.get(doc.id), prelabels_of.get(doc.id, []), config, threshold)
+        outcome = _outcome(spec, labels, decided.get(doc.id), prelabels_of.get(doc.id, []), config, threshold,
+                           skipped.get(doc.id, []))
         if outcome.dispute:
             disputes.append(outcome.dispute)
         if outcome.gold is not None:
@@ -169,6 +180,7 @@ def annotate_task(
         labelling_tasks=labelling_tasks(spec, docs, prelabels, assigned),
         arbitration_tasks=arbitration_tasks(spec, disputes),
         unmatched_imports=len({a.doc_id for a in imported} - {doc.id for doc in docs}),
+        skipped=sum(len(skipped.get(doc.id, [])) for doc in docs),
     )
 
 
@@ -182,11 +194,12 @@ def annotate_documents(
     model: BatchLabeller | None = None,
     threshold: float = PRELABEL_THRESHOLD,
     on_task_done: Callable[[TaskResult], None] | None = None,
+    skips: Sequence[Skip] = (),
 ) -> AnnotateResult:
     """Annotate ``docs`` for every configured task.
 
-    ``imported`` are annotators' labels and ``decisions`` arbiters' decisions (e.g. read from
-    Label Studio exports), of any task; ``base_dir`` resolves relative guideline paths;
+    ``imported`` are annotators' labels, ``decisions`` arbiters' decisions and ``skips`` the
+    items annotators skipped (e.g. read from Label Studio exports), of any task; ``base_dir`` resolves relative guideline paths;
     ``model`` is an optional batch pre-labeller (``ModelLabeller``); ``on_task_done`` is
     called after each task (progress bars).
     """
@@ -196,7 +209,7 @@ def annotate_documents(
             spec, [doc for doc in docs if spec.selects(doc)], config,
             imported=[a for a in imported if a.task == spec.name],
             decisions=[d for d in decisions if d.task == spec.name],
-            model=model, threshold=threshold,
+            model=model, threshold=threshold, skips=[s for s in skips if s.task == spec.name],
         )
         result.tasks.append(done)
         if on_task_done is not None:

@@ -14,21 +14,24 @@ With real annotators (``simulate.enabled: false``), put Label Studio JSON export
 ``WORKSPACE/annotate_inbox/``: ``<task>.json`` (annotators' labels) and
 ``<task>.arbitration.json`` (arbiters' decisions on ``arbitration/<task>.json``), then re-run
 the stage with ``--force``. Items nobody labelled yet get a pre-label with confidence ≥ ``pre_label_threshold`` (0.8) as a
-gold candidate (status "pre-labelled"), or are rejected as "awaiting annotation". A malformed
-export stops the stage with an error naming the file, task id and field; the outputs of the
-previous run stay published, untouched.
+gold candidate (status "pre-labelled"), or are rejected as "awaiting annotation"; items an
+annotator skipped are rejected as skipped, never gold from their pre-label. A malformed task
+or annotation in an export is rejected alone (file, task id, annotation id, field) and the rest
+imports; an export that is not JSON stops the stage with an error naming the file, and the
+outputs of the previous run stay published, untouched.
 
-Counts: in = (task, document) items plus unreadable input lines; out = gold items; rejected =
+Counts: in = (task, document) items plus unreadable input lines and export items; out = gold items; rejected =
 items without gold, each with its reason.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vertune.annotate.agreement import render_markdown
 from vertune.annotate.flow import STAGE, TaskResult, annotate_documents
-from vertune.annotate.label_studio import label_config, read_export
+from vertune.annotate.label_studio import Skip, label_config, read_export
 from vertune.annotate.prelabel.model import ModelLabeller
 from vertune.annotate.tasks import TaskSpec, guideline_with_labels, resolve_tasks
 from vertune.atomic import atomic_write_json, atomic_write_text
@@ -38,16 +41,30 @@ from vertune.records import Annotation, Document, Rejection, read_jsonl, write_j
 INBOX = "annotate_inbox"
 
 
-def read_inbox(inbox: Path, specs: list[TaskSpec]) -> tuple[list[Annotation], list[Annotation]]:
-    """(annotators' labels, arbiters' decisions) from the Label Studio exports present."""
-    labels: list[Annotation] = []
-    decisions: list[Annotation] = []
+@dataclass
+class Inbox:
+    """What the Label Studio exports present hold."""
+
+    labels: list[Annotation] = field(default_factory=list)
+    decisions: list[Annotation] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)  # unreadable tasks and annotations
+
+
+def read_inbox(inbox: Path, specs: list[TaskSpec]) -> Inbox:
+    """Annotators' labels and skips, arbiters' decisions, and the unreadable items of the exports present."""
+    found = Inbox()
     for spec in specs:
         if (path := inbox / f"{spec.name}.json").is_file():
-            labels += read_export(path, spec)
+            labels = read_export(path, spec)
+            found.labels += labels.annotations
+            found.skips += labels.skips
+            found.rejections += labels.rejections
         if (path := inbox / f"{spec.name}.arbitration.json").is_file():
-            decisions += [d.model_copy(update={"status": "arbitrated"}) for d in read_export(path, spec)]
-    return labels, decisions
+            decisions = read_export(path, spec)  # an arbiter's skip leaves the dispute waiting
+            found.decisions += [d.model_copy(update={"status": "arbitrated"}) for d in decisions.annotations]
+            found.rejections += decisions.rejections
+    return found
 
 
 def write_task_files(out: Path, task: TaskResult) -> None:
@@ -68,14 +85,16 @@ def annotate_stage(ctx: StageContext) -> None:
         ctx.reject(rejection)
 
     docs = list(read_jsonl(ctx.artifact("preprocess", "documents.jsonl"), Document, on_reject=unreadable, stage=STAGE))
-    imported: list[Annotation] = []
-    decisions: list[Annotation] = []
+    inbox = Inbox()
     if not config.simulate.enabled:
-        imported, decisions = read_inbox(ctx.workspace.root / INBOX, resolve_tasks(config, docs, ctx.config.base_dir))
+        inbox = read_inbox(ctx.workspace.root / INBOX, resolve_tasks(config, docs, ctx.config.base_dir))
+    for rejection in inbox.rejections:
+        unreadable(rejection)
     model = ModelLabeller(config.pre_label_model) if config.pre_label_model else None
     with ctx.progress(len(config.tasks), "annotating") as advance:
-        result = annotate_documents(docs, config, base_dir=ctx.config.base_dir, imported=imported, decisions=decisions,
-                                    model=model, threshold=config.pre_label_threshold, on_task_done=lambda _: advance(1))
+        result = annotate_documents(docs, config, base_dir=ctx.config.base_dir, imported=inbox.labels,
+                                    decisions=inbox.decisions, skips=inbox.skips, model=model,
+                                    threshold=config.pre_label_threshold, on_task_done=lambda _: advance(1))
     write_jsonl(ctx.out / "prelabels.jsonl", result.prelabels)
     write_jsonl(ctx.out / "annotations.jsonl", result.annotations)
     write_jsonl(ctx.out / "gold.jsonl", result.gold)
