@@ -7,13 +7,12 @@ field stay in ``meta``. The synthetic dialogue generator's records take the same
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vertune.data.sources.base import Item, ReadOptions, clean_text, reject
-from vertune.data.sources.tables import Row, as_text, cell, column_for, leftover_meta, read_records
+from vertune.data.sources.base import Item, ReadOptions, SourceError, clean_text, reject
+from vertune.data.sources.tables import Row, as_text, cell, column_for, leftover_meta, parse_json, read_records
 from vertune.records import Document, Rejection
 
 FIELDS = ("turns", "title", "published_at")
@@ -45,8 +44,8 @@ def render_turn(turn: Any) -> str:
 def _turns(value: Any) -> list[Any]:
     if isinstance(value, str) and value.strip().startswith("["):
         try:
-            return list(json.loads(value))
-        except json.JSONDecodeError:
+            return list(parse_json(value))
+        except SourceError:
             return [value]
     if isinstance(value, str):
         return value.split("\n")

@@ -14,7 +14,6 @@ strings or objects, or one best answer with the votes in a column of the thread.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -22,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vertune.data.sources.base import Item, ReadOptions, clean_text, reject
-from vertune.data.sources.tables import Row, as_text, column_for, leftover_meta, read_records
+from vertune.data.sources.base import Item, ReadOptions, SourceError, clean_text, reject
+from vertune.data.sources.tables import Row, as_text, column_for, leftover_meta, parse_json, read_records
 from vertune.records import Document, Rejection
 
 THREAD_FIELDS = ("title", "question", "answers", "published_at")
@@ -153,8 +152,8 @@ def raw_answers(data: dict[str, Any], options: ReadOptions) -> list[tuple[str, i
     value = _field(data, options, "answers")
     if isinstance(value, str) and value.strip().startswith("["):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
+            value = parse_json(value)
+        except SourceError:
             pass
     if isinstance(value, list):
         return [_answer(raw, options) for raw in value]

@@ -12,17 +12,21 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vertune.data.sources.base import Item, ReadOptions, SourceError, capped_lines, reject, too_long
-from vertune.data.sources.encoding import open_text
+from vertune.data.sources.encoding import open_text, undecodable
 from vertune.records import Document, Rejection
 
 MAX_JSON_BYTES = 64 << 20
 """A whole-file JSON document is parsed in memory; bigger ones must come as JSONL."""
+MAX_JSON_DEPTH = 100
+"""The deepest nesting a JSON record may have: a record goes into a Document's meta, which must
+be written and read back by every later stage (pydantic's JSON reader stops near 200 levels)."""
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".xlsx")
 FIELDS = ("title", "text", "published_at")
@@ -52,23 +56,64 @@ def iter_rows(path: Path, options: ReadOptions) -> Iterator[Row | Rejection]:
         raise SourceError("not a table", f"unsupported extension {suffix or '(none)'!r}; use {', '.join(TABLE_SUFFIXES)}")
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` with every way hostile input breaks it (or breaks a later stage) as a
+    ``SourceError``: invalid JSON, nesting deeper than ``MAX_JSON_DEPTH`` (Python's parser
+    raises ``RecursionError`` near 1000), an integer longer than Python's int-str digit limit,
+    and a lone surrogate escape, which cannot be written as UTF-8."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise SourceError("JSON nested too deep", "deeper than Python's recursion limit") from None
+    except json.JSONDecodeError as err:
+        raise SourceError("invalid JSON", str(err)) from None
+    except ValueError as err:  # sys.get_int_max_str_digits(): "Exceeds the limit (4300 digits) ..."
+        raise SourceError("JSON number too long", str(err)) from None
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH or _SURROGATE_ESCAPE.search(text):
+        _check_value(data)
+    return data
+
+
+def _check_value(data: Any) -> None:
+    """Walk a parsed JSON value (without recursion) for nesting depth and lone surrogates."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise SourceError("JSON nested too deep", f"more than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            stack += [(key, depth) for key in value] + [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            stack += [(item, depth + 1) for item in value]
+        elif isinstance(value, str) and (bad := _SURROGATE.search(value)):
+            raise SourceError("invalid text", f"lone surrogate \\u{ord(bad.group()):04x}; not valid Unicode")
+
+
 def _jsonl_rows(path: Path, options: ReadOptions) -> Iterator[Row | Rejection]:
     with open_text(path, options.encoding) as handle:
         for number, line in enumerate(capped_lines(handle), start=1):
+            where = f"{path}:{number}"
             if line is None:
                 yield too_long(path, number)
                 continue
             if not line.strip():
                 continue
+            if problem := undecodable(line, handle.encoding):
+                yield reject(where, "cannot decode", problem)
+                continue
             try:
-                data = json.loads(line)
-            except json.JSONDecodeError as err:
-                yield reject(f"{path}:{number}", "invalid JSON", str(err))
+                data = parse_json(line)
+            except SourceError as err:
+                yield reject(where, err.reason, err.detail)
                 continue
             if not isinstance(data, dict):
-                yield reject(f"{path}:{number}", "not a JSON object", f"got {type(data).__name__}")
+                yield reject(where, "not a JSON object", f"got {type(data).__name__}")
                 continue
-            yield Row(f"{path}:{number}", data)
+            yield Row(where, data)
 
 
 def _json_rows(path: Path, options: ReadOptions) -> Iterator[Row | Rejection]:
@@ -76,11 +121,10 @@ def _json_rows(path: Path, options: ReadOptions) -> Iterator[Row | Rejection]:
     if size > MAX_JSON_BYTES:
         raise SourceError("JSON file too large", f"{size:,} bytes > {MAX_JSON_BYTES:,}; write it as JSONL")
     with open_text(path, options.encoding) as handle:
-        try:
-            data = json.load(handle)
-        except json.JSONDecodeError as err:
-            raise SourceError("invalid JSON", str(err)) from None
-    items = _json_records(data)
+        text = handle.read()
+        if problem := undecodable(text, handle.encoding):
+            raise SourceError("cannot decode", problem)
+    items = _json_records(parse_json(text))
     for index, item in enumerate(items):
         if isinstance(item, dict):
             yield Row(f"{path}[{index}]", item)
@@ -115,6 +159,11 @@ def _csv_rows(path: Path, options: ReadOptions, delimiter: str) -> Iterator[Row 
             while skipped:
                 yield too_long(path, skipped.pop(0))
             if not any(cell.strip() for cell in cells):
+                continue
+            if problem := next(filter(None, (undecodable(cell, handle.encoding) for cell in cells)), None):
+                if header is None:
+                    raise SourceError("cannot decode", f"header row: {problem}")
+                yield reject(f"{path}:{reader.line_num}", "cannot decode", problem)
                 continue
             if header is None:
                 header = _header(cells)

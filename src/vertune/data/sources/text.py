@@ -20,7 +20,7 @@ from vertune.data.sources.base import (
     capped_lines,
     clean_text,
 )
-from vertune.data.sources.encoding import open_text
+from vertune.data.sources.encoding import open_text, undecodable
 from vertune.records import Document
 
 TITLE_MAX_CHARS = 80
@@ -35,6 +35,8 @@ def load_text(path: Path, encoding: str = "auto") -> str:
         for number, line in enumerate(capped_lines(handle), start=1):
             if line is None:
                 raise SourceError("line too long", f"line {number} has more than {MAX_LINE_CHARS:,} characters")
+            if problem := undecodable(line, handle.encoding):
+                raise SourceError("cannot decode", f"line {number}: {problem}")
             total += len(line)
             if total > MAX_DOCUMENT_CHARS:
                 raise SourceError("document too long", f"more than {MAX_DOCUMENT_CHARS:,} characters")
