@@ -6,6 +6,9 @@ are re-joined into paragraphs so a sentence (and a number with its unit) is not 
 line break. Running headers/footers and page numbers, which repeat on most pages and would
 pollute every chunk, are removed. Pages with images but no text layer are scanned pages: they
 are listed in ``meta["scanned_pages"]``; a PDF with no text at all is a ``SourceError``.
+Glyphs of a CID font without a ToUnicode map come out of pdfminer as ``(cid:N)``: they are
+dropped and counted, and a PDF where they are more than ``MAX_UNMAPPED_SHARE`` of the glyphs
+is a ``SourceError`` (its text cannot be extracted), not a document of placeholders.
 ``meta["pages"]`` gives each page's character span in the text.
 """
 
@@ -32,6 +35,12 @@ EDGE_BAND = 0.08
 RUNNING_SHARE = 0.4
 """A margin-band line recurring on at least this share of the pages is a running header."""
 TITLE_MAX_CHARS = 80
+MAX_UNMAPPED_SHARE = 0.05
+"""A PDF with more than this share of glyphs that map to no character is rejected: it reads as
+text with every twentieth character missing, or none at all."""
+TRAILING_PADDING = b"\x00\t\n\x0c\r "
+"""Bytes some writers and transfers append after ``%%EOF``; PDF readers ignore them."""
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
 _PLACEHOLDER_TITLES = {"", "untitled", "(anonymous)", "anonymous", "(unspecified)", "unknown"}
 _PAGE_NUMBER = re.compile(
     r"^[\s\-–—]*(第\s*)?\d+\s*(页)?\s*([/／]\s*\d+|of\s+\d+|共\s*\d+\s*页)?\s*(页)?[\s\-–—]*$"
@@ -66,6 +75,32 @@ class PageContent:
     blocks: list[Block]
     scanned: bool
     width: float = 0.0
+    unmapped: int = 0
+
+
+def strip_unmapped(text: str) -> tuple[str, int]:
+    """``text`` without pdfminer's ``(cid:N)`` placeholders for unmapped glyphs, and their count."""
+    return _UNMAPPED.subn("", text)
+
+
+def glyph_count(text: str, unmapped: int) -> int:
+    """How many glyphs the PDF drew: the text's visible characters plus the unmapped ones."""
+    return unmapped + sum(not char.isspace() for char in text)
+
+
+def _tail(path: Path, size: int = 1024) -> bytes:
+    """The last ``size`` bytes of ``path`` before any trailing padding."""
+    with path.open("rb") as handle:
+        end = handle.seek(0, 2)
+        while end > 0:
+            start = max(0, end - (1 << 16))
+            handle.seek(start)
+            kept = handle.read(end - start).rstrip(TRAILING_PADDING)
+            end = start + len(kept)
+            if kept:
+                break
+        handle.seek(max(0, end - size))
+        return handle.read(end - max(0, end - size))
 
 
 def check_file(path: Path) -> None:
@@ -74,10 +109,8 @@ def check_file(path: Path) -> None:
     kind = sniff_signature(head)
     if kind != "PDF":
         raise SourceError(f"not a PDF ({kind} signature)" if kind else "not a PDF (no %PDF header)")
-    with path.open("rb") as handle:
-        handle.seek(max(0, path.stat().st_size - 1024))
-        if b"%%EOF" not in handle.read():
-            raise SourceError("truncated PDF", "no %%EOF marker at the end; the file was cut off")
+    if b"%%EOF" not in _tail(path):
+        raise SourceError("truncated PDF", "no %%EOF marker at the end; the file was cut off")
 
 
 def _open_error(err: PdfminerException) -> SourceError:
@@ -101,7 +134,7 @@ def _cell(value: str | None) -> str:
     text = parts[0].strip()
     for part in parts[1:]:
         text = join_lines(text, part.strip())
-    return text
+    return strip_unmapped(text)[0]
 
 
 def table_markdown(table: Table) -> str:
@@ -117,17 +150,23 @@ def table_markdown(table: Table) -> str:
 
 def _page_content(page: Any) -> PageContent:
     """Lines and tables of one pdfplumber page, top to bottom."""
-    found = [t for t in page.find_tables() if len(t.rows) >= 2 and len(t.columns) >= 2]
-    tables = [(t.bbox, Table(rows=[[_cell(c) for c in row] for row in t.extract()], page=page.page_number)) for t in found]
+    found = [(t.bbox, t.extract()) for t in page.find_tables() if len(t.rows) >= 2 and len(t.columns) >= 2]
+    unmapped = sum(len(_UNMAPPED.findall(cell or "")) for _, rows in found for row in rows for cell in row)
+    tables = [(bbox, Table(rows=[[_cell(c) for c in row] for row in rows], page=page.page_number)) for bbox, rows in found]
 
     def outside_tables(obj: dict[str, Any]) -> bool:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for (x0, top, x1, bottom), _ in tables)
 
     text_page = page.filter(outside_tables) if tables else page
-    raw_lines = [line for line in text_page.extract_text_lines() if line["text"].strip()]
+    raw_lines = []
+    for line in text_page.extract_text_lines():
+        text, dropped = strip_unmapped(line["text"])
+        unmapped += dropped
+        if text.strip():
+            raw_lines.append({**line, "text": text})
     if not raw_lines and not tables:
-        return PageContent(page.page_number, [], scanned=bool(page.images))
+        return PageContent(page.page_number, [], scanned=bool(page.images) and not unmapped, unmapped=unmapped)
 
     def in_band(line: dict[str, Any]) -> bool:
         return line["top"] < EDGE_BAND * page.height or line["bottom"] > (1 - EDGE_BAND) * page.height
@@ -138,7 +177,8 @@ def _page_content(page: Any) -> PageContent:
         block = Line(line["text"].strip(), line["x0"], line["x1"], size, _lead_width(line["chars"]), in_band(line))
         positioned.append((line["top"], block))
     positioned.sort(key=lambda item: item[0])
-    return PageContent(page.page_number, [block for _, block in positioned], scanned=False, width=page.width)
+    return PageContent(page.page_number, [block for _, block in positioned], scanned=False, width=page.width,
+                       unmapped=unmapped)
 
 
 def _lead_width(chars: list[dict[str, Any]]) -> float:
@@ -270,6 +310,11 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
     pages, pdf_title = extract_pages(path)
     scanned = [page.number for page in pages if page.scanned]
     text, spans, tables = assemble(pages)
+    unmapped = sum(page.unmapped for page in pages)
+    glyphs = glyph_count(text, unmapped)
+    if unmapped > MAX_UNMAPPED_SHARE * glyphs:
+        raise SourceError("unmapped glyphs", f"{unmapped} of {glyphs} glyphs map to no character (a CID font without "
+                          "a ToUnicode map); the text cannot be extracted, OCR it")
     if not text:
         if scanned:
             raise SourceError("scanned PDF: no text layer", f"{len(scanned)} of {len(pages)} pages are images only; OCR it first")
@@ -279,6 +324,8 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
     meta: dict[str, Any] = {"page_count": len(pages), "pages": spans}
     if scanned:
         meta["scanned_pages"] = scanned
+    if unmapped:
+        meta["unmapped_glyphs"] = unmapped
     yield Document(
         source=options.source_name,
         kind=options.kind,
