@@ -69,3 +69,58 @@ def test_a_relation_to_a_missing_entity_is_unusable() -> None:
     annotation = one_of_each()[1].model_copy(update={"relations": [Relation(head=0, tail=9, label="控股")]})
     with pytest.raises(Unusable, match="missing entity"):
         relation_items(annotation)
+
+
+FRAUD = ("正常", "欺诈")
+SENTIMENT = ("positive", "neutral", "negative")
+
+
+@pytest.mark.parametrize(("reply", "labels", "expected"), [
+    # negated labels in a binary set say the other label
+    ("非欺诈", FRAUD, "正常"),
+    ("不是欺诈", FRAUD, "正常"),
+    ("不属于欺诈", FRAUD, "正常"),
+    ("无欺诈", FRAUD, "正常"),
+    ("没有欺诈迹象", FRAUD, "正常"),
+    ("未发现任何欺诈行为。", FRAUD, "正常"),
+    ("该交易不存在欺诈", FRAUD, "正常"),
+    ("并非欺诈交易", FRAUD, "正常"),
+    ("不正常", FRAUD, "欺诈"),
+    ("这笔交易不是欺诈，属于正常交易", FRAUD, "正常"),
+    ("不是正常交易，是欺诈", FRAUD, "欺诈"),
+    # asserted labels
+    ("欺诈", FRAUD, "欺诈"),
+    ("正常", FRAUD, "正常"),
+    ("毫无疑问是欺诈", FRAUD, "欺诈"),
+    ("这笔交易属于欺诈行为", FRAUD, "欺诈"),
+    # ambiguous or unnamed: no label
+    ("可能正常也可能欺诈", FRAUD, None),
+    ("不是欺诈，也不正常", FRAUD, None),
+    ("欺诈？不，不是欺诈", FRAUD, None),
+    ("not fraud", FRAUD, None),
+    ("无法判断", FRAUD, None),
+    # English
+    ("not fraud", ("normal", "fraud"), "normal"),
+    ("This is not a fraud.", ("normal", "fraud"), "normal"),
+    ("non-fraud", ("normal", "fraud"), "normal"),
+    ("fraud", ("normal", "fraud"), "fraud"),
+    ("not positive", ("positive", "negative"), "negative"),
+    ("not positive", SENTIMENT, None),  # three labels: "not positive" may be neutral or negative
+    ("negative", SENTIMENT, "negative"),
+    ("Neutral.", SENTIMENT, "neutral"),
+    ("It is neither positive nor negative, so neutral", SENTIMENT, "neutral"),
+    ("不是欺诈", ("正常", "欺诈", "可疑"), None),
+    # a label that is itself a negation is named, not negated
+    ("非欺诈", ("欺诈", "非欺诈"), "非欺诈"),
+    ("欺诈", ("欺诈", "非欺诈"), "欺诈"),
+    # JSON answers
+    ('{"label": "欺诈"}', FRAUD, "欺诈"),
+    ('{"label": "非欺诈"}', FRAUD, "正常"),
+    ('```json\n{"answer": "正常", "reason": "金额与习惯相符，不是欺诈"}\n```', FRAUD, "正常"),
+    ('["欺诈"]', FRAUD, "欺诈"),
+    ('"正常"', FRAUD, "正常"),
+    ('{"结果": "欺诈"}', FRAUD, "欺诈"),
+    ('{"sentiment": "negative"}', SENTIMENT, "negative"),
+])
+def test_parse_label_scores_what_the_reply_says(reply: str, labels: tuple[str, ...], expected: str | None) -> None:
+    assert parse_label(reply, labels) == expected

@@ -13,7 +13,9 @@ Answer formats (one per task type, the same in Chinese and English prompts):
 ``parse_answer`` reads a model's reply back into the same Python values, forgiving what models
 typically get wrong: code fences, prose around the JSON, Chinese quotes, trailing commas, a
 single object instead of an array, numbers instead of strings, and for extraction also the
-nested ``{name: {period: value}}`` form. It returns None when nothing usable is found.
+nested ``{name: {period: value}}`` form. A label reply is read for what it says: "非欺诈",
+"不是欺诈" and "not fraud" deny a label rather than name it, and ``{"label": "欺诈"}`` names
+one. It returns None when nothing usable is found.
 """
 
 from __future__ import annotations
@@ -131,16 +133,86 @@ def parse_items(task_type: str, reply: str) -> list[dict[str, str]] | None:
     return [{key: _text(item.get(key)).strip() for key in keys} for item in value if isinstance(item, dict)]
 
 
+# Negation right before a label mention ("不是欺诈", "没有欺诈迹象", "not a fraud"), once the
+# words that may sit between the negator and the label are peeled off.
+_ZH_NEGATORS = ("不", "非", "无", "没", "未")
+_ZH_BRIDGES = ("属于", "存在", "发现", "涉及", "构成", "任何", "明显", "是", "属", "为", "有", "的", "见")
+_EN_NEGATORS = frozenset({"not", "no", "non", "never", "neither", "nor", "without", "isn't", "isnt", "wasn't", "aren't"})
+_EN_BRIDGES = frozenset({"a", "an", "the", "is", "be", "been", "considered", "any", "sign", "signs", "of", "really"})
+_CLAUSE_END = re.compile(r"[，。、；;,.!?！？:：\n]")
+_EN_TAIL = re.compile(r"[a-z'\s-]*$")
+# Keys under which a JSON reply names its label.
+_LABEL_KEYS = ("label", "answer", "class", "category", "prediction", "result", "intent", "sentiment",
+               "classification", "标签", "答案", "结果", "类别")
+
+
+def _negated(before: str) -> bool:
+    """Whether the clause ending at a label mention negates it (``before`` is casefolded)."""
+    clause = _CLAUSE_END.split(before)[-1].rstrip()
+    peeled = None
+    while peeled != clause:
+        peeled = clause
+        for bridge in _ZH_BRIDGES:
+            clause = clause.removesuffix(bridge)
+    if clause.endswith(_ZH_NEGATORS):
+        return True
+    words = re.findall(r"[a-z']+", _EN_TAIL.search(before).group())
+    while words and words[-1] in _EN_BRIDGES:
+        words.pop()
+    return bool(words) and words[-1] in _EN_NEGATORS
+
+
+def _mentions(folded: str, labels: tuple[str, ...]) -> dict[str, set[bool]]:
+    """For each label the reply mentions, whether it is negated there (one flag per mention kind).
+    A mention inside a longer label's mention ("欺诈" in "非欺诈") is that longer label's."""
+    spans = {label: [(m.start(), m.end()) for m in re.finditer(re.escape(label.casefold()), folded)] for label in labels}
+    found: dict[str, set[bool]] = {}
+    for label, where in spans.items():
+        for start, end in where:
+            inside = any(len(other) > len(label) and s <= start and end <= e
+                         for other, others in spans.items() for s, e in others)
+            if not inside:
+                found.setdefault(label, set()).add(_negated(folded[:start]))
+    return found
+
+
+def _json_label(reply: str) -> str | None:
+    """The label text of a JSON reply (``{"label": "欺诈"}``, ``["欺诈"]``, ``"欺诈"``), if it is one."""
+    value = _load_json(reply)
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, dict):
+        named = [value[key] for key in _LABEL_KEYS if isinstance(value.get(key), str)]
+        texts = [v for v in value.values() if isinstance(v, str)]
+        value = named[0] if named else texts[0] if len(texts) == 1 else None
+    return value if isinstance(value, str) else None
+
+
 def parse_label(reply: str, labels: tuple[str, ...] = ()) -> str | None:
-    """The one label a reply names: an exact match, else the only label it mentions."""
+    """The one label a reply says: an exact match; the label a JSON reply names; else the only
+    label it mentions without negating. A negated label ("非欺诈", "not positive") says the
+    other label only in a two-label set; with more labels, or when the reply is of two minds,
+    it says no label."""
     answer = reply.strip().strip(_STRIP).strip()
     if not labels or answer in labels:
         return answer or None
     folded = answer.casefold()
-    named = [label for label in labels if label.casefold() in folded]
-    # "非欺诈" mentions "欺诈" too: drop labels that only appear inside a longer named label.
-    named = [label for label in named if not any(label != other and label in other for other in named)]
-    return named[0] if len(named) == 1 else None
+    exact = [label for label in labels if label.casefold() == folded]
+    if exact:
+        return exact[0]
+    inner = _json_label(reply)
+    if inner is not None and inner.strip() != reply.strip():
+        return parse_label(inner, labels)
+    mentions = _mentions(folded, labels)
+    asserted = [label for label, negated in mentions.items() if negated == {False}]
+    denied = [label for label, negated in mentions.items() if negated == {True}]
+    if any(negated == {False, True} for negated in mentions.values()) or len(asserted) > 1:
+        return None
+    if asserted:
+        return asserted[0]
+    if len(labels) == 2 and len(denied) == 1:
+        return next(label for label in labels if label != denied[0])
+    return None
 
 
 def parse_answer(task_type: str, reply: str, labels: tuple[str, ...] = ()) -> Any:
