@@ -58,3 +58,20 @@ def test_train_print_launch_shows_the_accelerate_command_for_zero3(tmp_path: Pat
     assert zero3.exit_code == 0
     assert "accelerate launch --config_file" in zero3.output and "zero3.yaml" in zero3.output
     assert "ds_zero3.json" in zero3.output
+
+
+def test_a_config_path_that_is_a_folder_is_one_clear_line(tmp_path: Path) -> None:
+    for command in (["config", "validate", str(tmp_path)], ["status", "-c", str(tmp_path)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.output.strip() == f"error {tmp_path}: is a folder, not a config file"
+
+
+def test_a_workspace_path_that_is_a_file_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "ws").write_text("not a folder", encoding="utf-8")
+    for command in ("status", "run", "ingest"):
+        result = runner.invoke(app, [command, "-c", str(_config(tmp_path))])
+        assert result.exit_code == 2, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.output.strip() == f"error workspace {tmp_path / 'ws'} is a file, not a folder"

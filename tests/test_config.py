@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,37 @@ def test_cli_validate_and_show_accept_the_example() -> None:
     assert shown.exit_code == 0
     assert "learning_rate: 0.001" in shown.output  # set by the example
     assert "gradient_accumulation: 4" in shown.output and "alpha: 32" in shown.output  # defaults resolved
+
+
+
+def test_a_duplicate_key_is_refused_naming_both_lines() -> None:
+    text = "project: demo\ntraining:\n  epochs: 4\nlora: {r: 8}\ntraining:\n  epochs: 1\n"
+    with pytest.raises(ConfigError, match=r"^f.yaml:5: duplicate key 'training' \(first at line 2\)"):
+        parse_config(text, filename="f.yaml")
+    nested = "project: demo\nsources:\n  - name: a\n    path: x\n    path: y\n"
+    with pytest.raises(ConfigError, match=r":5: duplicate key 'sources\[0\]\.path' \(first at line 4\)"):
+        parse_config(nested)
+
+
+def test_an_alias_bomb_fails_fast_instead_of_expanding() -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 8)]  # 10^8 leaves
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match=r"^bomb.yaml: more than [\d,]+ nodes once aliases are expanded"):
+        parse_config("project: demo\n" + "\n".join(levels) + "\n", filename="bomb.yaml")
+    assert time.perf_counter() - started < 5
+
+
+def test_a_recursive_alias_is_refused() -> None:
+    with pytest.raises(ConfigError, match="more than 64 levels once aliases are expanded"):
+        parse_config("project: demo\nloop: &l {ab_test: *l}\n")
+
+
+def test_ordinary_aliases_and_merge_keys_still_work() -> None:
+    text = "project: demo\nsources:\n  - &common {name: a, path: x, kind: news}\n  - {<<: *common, name: b}\n"
+    assert [(s.name, s.kind) for s in parse_config(text).sources] == [("a", "news"), ("b", "news")]
+
+
+def test_absurdly_deep_nesting_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match=r"^deep.yaml: nested more than \d+ levels"):
+        parse_config("project: demo\nloop: " + "[" * 5000 + "]" * 5000 + "\n", filename="deep.yaml")

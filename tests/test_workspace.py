@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from vertune.atomic import atomic_dir
-from vertune.workspace import Workspace, WorkspaceLocked, hash_inputs
+from vertune.workspace import NotAWorkspace, Workspace, WorkspaceLocked, hash_inputs
 
 
 def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
@@ -48,3 +48,9 @@ def test_input_hashes_change_with_content(tmp_path: Path) -> None:
     assert list(before) == ["raw/a.txt"]
     (tmp_path / "raw" / "a.txt").write_text("2")
     assert hash_inputs([tmp_path / "raw"], base=tmp_path) != before
+
+
+def test_a_file_is_not_a_workspace(tmp_path: Path) -> None:
+    (tmp_path / "ws").write_text("x", encoding="utf-8")
+    with pytest.raises(NotAWorkspace, match=r"workspace .*ws is a file, not a folder"):
+        Workspace(tmp_path / "ws")

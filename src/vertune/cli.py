@@ -19,7 +19,7 @@ from rich.table import Table
 from vertune.config import Config, ConfigError, dump_config, load_config
 from vertune.pipeline import StageFailed, StageOutcome, run_pipeline, stage_state
 from vertune.stages import STAGE_NAMES, STAGES, stage_named
-from vertune.workspace import Workspace, WorkspaceLocked
+from vertune.workspace import NotAWorkspace, Workspace, WorkspaceLocked
 
 app = typer.Typer(help="vertune: turn a base LLM into a domain expert and keep it improving.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -35,12 +35,18 @@ ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The project'
 
 
 def _load(path: Path) -> Config:
+    """The config, with its workspace path checked: a problem is a message and exit code 2."""
     try:
-        return load_config(path)
+        config = load_config(path)
+        Workspace(config.workspace_dir)
     except ConfigError as err:
         for problem in err.problems:
             console.print(f"[red]error[/red] {problem}", highlight=False)
         raise typer.Exit(EXIT_BAD_CONFIG) from None
+    except NotAWorkspace as err:
+        console.print(f"[red]error[/red] {err}", highlight=False)
+        raise typer.Exit(EXIT_BAD_CONFIG) from None
+    return config
 
 
 def _guarded(action: Callable[[], list[StageOutcome]]) -> list[StageOutcome]:

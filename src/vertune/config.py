@@ -318,31 +318,74 @@ KeyPath = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-def _compose(text: str, filename: str) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse YAML into plain data plus the line of every key path (for error messages)."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"{filename}:{mark.line + 1}" if mark else filename
-        context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
-        hint = f" ({context} started at line {start.line + 1})" if context and start else ""
-        raise ConfigError([f"{where}: not valid YAML: {getattr(err, 'problem', err)}{hint}"]) from None
-    lines: dict[KeyPath, int] = {}
+MAX_NODES, MAX_DEPTH = 100_000, 64
+"""A config has hundreds of nodes a few levels deep; far more is an alias bomb or a recursive alias."""
 
-    def walk(node: yaml.Node | None, path: KeyPath) -> None:
+
+def _compose(text: str, filename: str) -> tuple[Any, dict[KeyPath, int]]:
+    """Parse YAML into plain data plus the line of every key path (for error messages).
+
+    The node tree is walked once before anything is built from it: that walk refuses a key
+    given twice in one mapping (YAML would silently keep the second) and stops counting at
+    ``MAX_NODES`` nodes or ``MAX_DEPTH`` levels, so an alias bomb or a recursive alias fails
+    at once instead of expanding.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.YAMLError as err:
+            raise ConfigError([_yaml_problem(err, filename)]) from None
+        except RecursionError:
+            raise ConfigError([f"{filename}: nested more than {MAX_DEPTH} levels deep; refusing to load it"]) from None
+        lines = _key_lines(root, filename)
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _yaml_problem(err: yaml.YAMLError, filename: str) -> str:
+    mark = getattr(err, "problem_mark", None)
+    where = f"{filename}:{mark.line + 1}" if mark else filename
+    context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
+    hint = f" ({context} started at line {start.line + 1})" if context and start else ""
+    return f"{where}: not valid YAML: {getattr(err, 'problem', err)}{hint}"
+
+
+def _key_lines(root: yaml.Node | None, filename: str) -> dict[KeyPath, int]:
+    """The line of every key path; duplicate keys and oversized expansions are errors."""
+    lines: dict[KeyPath, int] = {}
+    duplicates: list[str] = []
+    visited = 0
+    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        visited += 1
+        if visited > MAX_NODES or len(path) > MAX_DEPTH:
+            limit = f"{MAX_NODES:,} nodes" if visited > MAX_NODES else f"{MAX_DEPTH} levels"
+            raise ConfigError([f"{filename}: more than {limit} once aliases are expanded "
+                               "(an alias bomb or a recursive alias?); refusing to load it"])
+        children: list[tuple[yaml.Node, KeyPath]] = []
         if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}
             for key, value in node.value:
-                lines[(*path, key.value)] = key.start_mark.line + 1
-                walk(value, (*path, key.value))
+                name, line = key.value, key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode) and name != "<<":
+                    if name in first:
+                        duplicates.append(f"{filename}:{line}: duplicate key '{_dotted((*path, name))}' "
+                                          f"(first at line {first[name]}); give each key once")
+                    first.setdefault(name, line)
+                lines.setdefault((*path, name), line)
+                children.append((value, (*path, name)))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 lines[(*path, index)] = item.start_mark.line + 1
-                walk(item, (*path, index))
-
-    walk(root, ())
-    data = yaml.safe_load(text) if root is not None else None
-    return data, lines
+                children.append((item, (*path, index)))
+        stack.extend(reversed(children))
+    if duplicates:
+        raise ConfigError(duplicates)
+    return lines
 
 
 def _interpolate(value: Any, path: KeyPath, problems: list[str], where: Any) -> Any:
@@ -454,6 +497,10 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{file}: no such config file"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{file}: is a folder, not a config file"]) from None
+    except OSError as err:
+        raise ConfigError([f"{file}: cannot read the config: {err.strerror or err}"]) from None
     except UnicodeDecodeError as err:
         raise ConfigError([f"{file}: not UTF-8 text ({err.reason} at byte {err.start})"]) from None
     return parse_config(text, filename=str(file), base_dir=file.resolve().parent)

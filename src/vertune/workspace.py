@@ -32,11 +32,17 @@ class WorkspaceLocked(RuntimeError):
     """Another process is writing this workspace."""
 
 
+class NotAWorkspace(ValueError):
+    """The workspace path names something that is not a folder (e.g. an existing file)."""
+
+
 class Workspace:
     """Paths and manifests of one project's artifacts."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
+        if self.root.exists() and not self.root.is_dir():
+            raise NotAWorkspace(f"workspace {self.root} is a file, not a folder")
 
     def stage_dir(self, stage: str) -> Path:
         return self.root / stage
@@ -109,7 +115,10 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def hash_inputs(paths: Iterable[Path], base: Path | None = None) -> dict[str, str]:
-    """``{path: sha256}`` for every file (folders expanded), paths shown relative to ``base``."""
+    """``{path: sha256}`` for every file (folders expanded), paths shown relative to ``base``.
+
+    A file that cannot be read hashes as ``unreadable: <reason>``: the stage reading it rejects
+    it with that reason, and once it is readable its hash changes and the stage runs again."""
     hashes: dict[str, str] = {}
     for path in paths:
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -117,7 +126,10 @@ def hash_inputs(paths: Iterable[Path], base: Path | None = None) -> dict[str, st
             if not file.exists():
                 continue
             shown = os.path.relpath(file, base) if base else str(file)
-            hashes[shown] = file_sha256(file)
+            try:
+                hashes[shown] = file_sha256(file)
+            except OSError as err:
+                hashes[shown] = f"unreadable: {err.strerror or type(err).__name__}"
     return dict(sorted(hashes.items()))
 
 
