@@ -55,6 +55,10 @@ class SourceConfig(Section):
     count: int = Field(default=1000, ge=1)
     seed: int = 0
     params: dict[str, Any] = Field(default_factory=dict)
+    optional: bool = False
+    """A path that matches no file is a warning, not an error (e.g. a folder filled later)."""
+    allow_outside: bool = False
+    """Read files outside the project folder (the config file's); refused unless set."""
 
     @model_validator(mode="after")
     def _one_origin(self) -> SourceConfig:

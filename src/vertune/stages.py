@@ -17,7 +17,8 @@ from vertune.pipeline import Stage
 def _source_files(config: Config) -> list[Path]:
     from vertune.data.ingest import expand_source
 
-    return [path for source in config.sources if source.path for path in expand_source(source, config.base_dir)]
+    return [path for source in config.sources if source.path
+            for path in expand_source(source, config.base_dir, exclude=[config.workspace_dir])]
 
 
 def _ingest_params(config: Config) -> Any:

@@ -72,8 +72,8 @@ SPECS = [
     SourceConfig(name="news_lines", path="raw/news*.jsonl", kind="news"),
     SourceConfig(name="pages", path="raw/html/*.html", kind="news"),
     SourceConfig(name="forum", path="raw/threads.jsonl", kind="forum", format="forum"),
-    SourceConfig(name="huge", path="raw/one_line.txt", kind="note"),
-    SourceConfig(name="missing", path="raw/none/*.pdf", kind="note"),
+    SourceConfig(name="huge", path="raw/one_line.txt", kind="note", optional=True),  # written by the test that needs it
+    SourceConfig(name="missing", path="raw/none/*.pdf", kind="note", optional=True),
     SourceConfig(name="simulated", synthetic="trades", kind="transaction", count=20, seed=3, params={"fraud_rate": 0.2}),
 ]
 
@@ -91,7 +91,8 @@ def test_bad_file_corpus(corpus: Path) -> None:
     with (corpus / "raw" / "one_line.txt").open("w", encoding="utf-8") as handle:
         handle.write("x" * FIFTY_MB)  # a 50 MB single line: streamed, capped, rejected
     started = time.monotonic()
-    items = list(ingest(SPECS, corpus))
+    with pytest.warns(ingest_module.IngestWarning, match="source 'missing' \\(optional\\): path 'raw/none/\\*.pdf' matches no file"):
+        items = list(ingest(SPECS, corpus))
     assert time.monotonic() - started < 10
 
     reasons = {Path(re.sub(r":\d+$", "", r.item)).name: r.reason for r in items if isinstance(r, Rejection)}
@@ -104,7 +105,6 @@ def test_bad_file_corpus(corpus: Path) -> None:
         "nobody.html": "no main text",
         "threads.jsonl": "no usable answer",
         "one_line.txt": "line too long",
-        "*.pdf": "no files",
     }
     broken_line = next(r for r in items if isinstance(r, Rejection) and r.reason == "invalid JSON")
     assert broken_line.item.endswith("news.jsonl:3")
@@ -135,8 +135,9 @@ def test_expand_source_file_folder_glob(corpus: Path) -> None:
     assert [p.name for p in folder] == ["encrypted.pdf", "good.pdf", "image.pdf", "truncated.pdf", "zero.pdf"]
     assert [p.name for p in expand_source(SourceConfig(name="b", path="raw/**/*.html"), corpus)] == ["news.html", "nobody.html"]
     assert expand_source(SourceConfig(name="c", path="raw/trades_gbk.csv"), corpus) == [corpus / "raw" / "trades_gbk.csv"]
-    absolute = SourceConfig(name="d", path=str(corpus / "raw" / "*.csv"))
+    absolute = SourceConfig(name="d", path=str(corpus / "raw" / "*.csv"), allow_outside=True)
     assert expand_source(absolute, Path("/elsewhere")) == [corpus / "raw" / "trades_gbk.csv"]
+    assert expand_source(absolute.model_copy(update={"allow_outside": False}), Path("/elsewhere")) == []
     assert expand_source(SourceConfig(name="e", synthetic="trades"), corpus) == []
 
 

@@ -4,15 +4,29 @@ Files are expanded (file, folder or glob under ``base_dir``; sorted, hidden file
 read one task per file, in a process pool when ``workers > 1``; results come back in task
 order, so the output is the same for any worker count. Per file, in = out + rejected: a reader
 yields one Document or Rejection per record, and a file that fails as a whole (a
-``SourceError``, or a reader crash on a malformed file) becomes exactly one Rejection with
-nothing of its partial output kept. Synthetic sources call a seeded generator instead.
+``SourceError``, an ``OSError`` such as permission denied, or a reader crash on a malformed
+file) becomes exactly one Rejection with nothing of its partial output kept. Synthetic sources
+call a seeded generator instead.
+
+Expansion names what it cannot read instead of skipping it: a dangling link, a symlink loop
+(a file link to itself, a folder link back to its ancestor), an unreadable folder, a link
+leading out of the project folder are Rejections, also passed to ``on_warning``. Folders to
+``exclude`` (the workspace) are never read, so a workspace inside a source folder does not feed
+its own outputs back in. A source that matches no file, or whose path lies outside the project
+folder (``base_dir``) without ``allow_outside``, stops the ingest before anything is read
+(``SourceProblem``); an ``optional`` source that matches nothing is only a warning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import errno
+import os
+import stat
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,6 +52,16 @@ class SourceSpec(Protocol):
     seed: int
     params: dict[str, Any]
     label_columns: list[str] | dict[str, str]
+    optional: bool
+    allow_outside: bool
+
+
+class SourceProblem(ValueError):
+    """Sources that cannot be ingested as configured (each message names its source)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 def _label_pairs(columns: list[str] | dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -52,24 +76,122 @@ def options_for(spec: SourceSpec) -> ReadOptions:
     )
 
 
-def _visible(path: Path, root: Path) -> bool:
-    """A file not hidden below ``root`` (hidden folders above the source's own path are fine)."""
-    return path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+def os_reason(err: OSError) -> str:
+    """An OSError as a short human reason ("Permission denied"), without the traceback."""
+    return err.strerror or f"{type(err).__name__}: {err}"
 
 
-def expand_source(spec: SourceSpec, base_dir: Path) -> list[Path]:
-    """The files of a source, sorted: its ``path`` as a file, a folder (recursive) or a glob."""
+@dataclass
+class SourceScan:
+    """What a source's ``path`` expands to: the files to read (sorted), the Rejections of what
+    was found but cannot be read, and the problem that stops the source as a whole, if any."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Rejection] = field(default_factory=list)
+    error: str | None = None
+
+
+def _inside(path: Path, folders: Iterable[Path]) -> bool:
+    return any(path == folder or path.is_relative_to(folder) for folder in folders)
+
+
+class _Scanner:
+    """One source's expansion: classifies every path found, walks folders (following folder
+    links, refusing loops), keeps to the project folder unless allowed, skips ``exclude``."""
+
+    def __init__(self, spec: SourceSpec, base_dir: Path, exclude: Sequence[Path]) -> None:
+        self.spec = spec
+        self.base_dir = Path(base_dir)
+        self.exclude = [Path(folder).resolve() for folder in exclude]
+        self.allowed = [self.base_dir.resolve()]
+        """Where files may really be: the project folder, and the source's own folder once a
+        link to it is followed (a data folder linked into the project is the user's choice)."""
+        self.scan = SourceScan()
+
+    def refuse(self, path: Path, reason: str, detail: str) -> None:
+        self.scan.problems.append(reject(str(path), reason, detail))
+
+    def outside(self, real: Path) -> bool:
+        return not self.spec.allow_outside and not _inside(real, self.allowed)
+
+    def add(self, path: Path, ancestors: tuple[Path, ...] = ()) -> None:
+        """Take ``path`` as a file, walk it as a folder, or refuse it with a reason."""
+        try:
+            real = path.resolve(strict=True)
+            mode = real.stat().st_mode
+        except FileNotFoundError:
+            if path.is_symlink():
+                self.refuse(path, "dangling symlink", f"points to {os.readlink(path)}, which does not exist")
+            return
+        except (RuntimeError, OSError) as err:  # Python < 3.13 reports a symlink loop as RuntimeError
+            if isinstance(err, RuntimeError) or err.errno == errno.ELOOP:
+                self.refuse(path, "symlink loop", f"{path} resolves back to itself")
+            else:
+                self.refuse(path, "unreadable path", os_reason(err))
+            return
+        if _inside(real, self.exclude):
+            return
+        if self.outside(real):
+            self.refuse(path, "outside the project folder",
+                        f"leads to {real}; set `allow_outside: true` on source '{self.spec.name}' to read it")
+        elif stat.S_ISDIR(mode):
+            self.walk(path, real, ancestors)
+        elif stat.S_ISREG(mode):
+            self.scan.files.append(path)
+        else:
+            self.refuse(path, "not a regular file", "a FIFO, socket or device; reading it could block")
+
+    def walk(self, folder: Path, real: Path, ancestors: tuple[Path, ...]) -> None:
+        if real in ancestors:
+            self.refuse(folder, "symlink loop", f"links back to {real}, a folder it is inside of")
+            return
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
+        except OSError as err:
+            self.refuse(folder, "unreadable folder", os_reason(err))
+            return
+        for name in names:
+            self.add(folder / name, (*ancestors, real))
+
+    def run(self) -> SourceScan:
+        spec = self.spec
+        target = self.base_dir / str(spec.path)  # an absolute path stays as it is
+        parts = target.parts
+        first_glob = next((i for i, part in enumerate(parts) if _GLOB_CHARS & set(part)), None)
+        root = Path(*parts[:first_glob]) if first_glob is not None else target
+        if not spec.allow_outside and not _inside(Path(os.path.abspath(root)), [Path(os.path.abspath(self.base_dir))]):
+            self.scan.error = (f"source '{spec.name}': path {spec.path!r} is outside the project folder "
+                               f"{self.base_dir}; set `allow_outside: true` on the source to read it")
+            return self.scan
+        self.allowed.append(root.resolve())
+        if first_glob is None:
+            self.add(target)
+        else:
+            for path in sorted(root.glob(str(Path(*parts[first_glob:])))):
+                if not any(part.startswith(".") for part in path.relative_to(root).parts):
+                    self.add(path)
+        self.scan.files.sort()
+        if not self.scan.files and not self.scan.problems and not spec.optional:
+            self.scan.error = (f"source '{spec.name}': path {spec.path!r} matches no file under {self.base_dir} "
+                               "(mark the source `optional: true` if that is expected)")
+        return self.scan
+
+
+def scan_source(spec: SourceSpec, base_dir: Path, exclude: Sequence[Path] = ()) -> SourceScan:
+    """The files of a source's ``path`` (a file, a folder walked recursively, or a glob), what
+    was found but cannot be read, and whether the source must stop the ingest."""
     if not spec.path:
-        return []
-    target = Path(base_dir) / spec.path  # an absolute path stays as it is
-    parts = target.parts
-    first_glob = next((i for i, part in enumerate(parts) if _GLOB_CHARS & set(part)), None)
-    if first_glob is not None:
-        root, pattern = Path(*parts[:first_glob]), str(Path(*parts[first_glob:]))
-        return sorted(path for path in root.glob(pattern) if _visible(path, root))
-    if target.is_dir():
-        return sorted(path for path in target.rglob("*") if _visible(path, target))
-    return [target] if target.is_file() else []
+        return SourceScan()
+    try:
+        return _Scanner(spec, base_dir, exclude).run()
+    except OSError as err:
+        return SourceScan(problems=[reject(str(spec.path), "unreadable path", os_reason(err))])
+
+
+def expand_source(spec: SourceSpec, base_dir: Path, exclude: Sequence[Path] = ()) -> list[Path]:
+    """The files ingest reads for a source, sorted (what the ingest stage's fingerprint hashes)."""
+    return scan_source(spec, base_dir, exclude).files
 
 
 def read_file(path: Path, options: ReadOptions) -> list[Item]:
@@ -78,6 +200,8 @@ def read_file(path: Path, options: ReadOptions) -> list[Item]:
         items = list(sources.read(path, options))
     except SourceError as err:
         return [reject(str(path), err.reason, err.detail)]
+    except OSError as err:
+        return [reject(str(path), "unreadable file", os_reason(err))]
     except Exception as err:  # a library choking on a malformed file must not stop the run
         return [reject(str(path), "reader failed", f"{type(err).__name__}: {err}")]
     for item in items:
@@ -156,23 +280,44 @@ class _Bar:
             self.progress.advance(self.task)
 
 
+class IngestWarning(UserWarning):
+    """Something ingest read around, named so that it is not silent (``on_warning``'s default)."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, IngestWarning, stacklevel=3)
+
+
 def ingest(
-    sources_: Sequence[SourceSpec], base_dir: Path, workers: int = 1, show_progress: bool = False
+    sources_: Sequence[SourceSpec],
+    base_dir: Path,
+    workers: int = 1,
+    show_progress: bool = False,
+    exclude: Sequence[Path] = (),
+    on_warning: Callable[[str], None] = _warn,
 ) -> Iterator[Document | Rejection]:
-    """Every Document and Rejection of ``sources_``, in config order, then file order."""
-    plans = [(spec, expand_source(spec, base_dir)) for spec in sources_]
-    tasks = [(path, options_for(spec)) for spec, paths in plans for path in paths]
+    """Every Document and Rejection of ``sources_``, in config order, then file order.
+
+    Raises ``SourceProblem`` before reading anything when a source cannot be ingested as
+    configured; ``on_warning`` hears every path refused and every optional source left empty."""
+    plans = [(spec, scan_source(spec, base_dir, exclude)) for spec in sources_]
+    if errors := [scan.error for _, scan in plans if scan.error]:
+        raise SourceProblem(errors)
+    tasks = [(path, options_for(spec)) for spec, scan in plans for path in scan.files]
     with ExitStack() as stack:
         results = _file_results(tasks, workers, stack)  # workers start before the bar's thread does
         bar = _Bar(stack, len(tasks) + sum(1 for spec, _ in plans if spec.synthetic), show_progress)
-        for spec, paths in plans:
+        for spec, scan in plans:
             bar.source(spec.name)
+            for problem in scan.problems:
+                on_warning(f"source '{spec.name}': {problem.item}: {problem.reason} ({problem.detail})")
+                yield problem
             if spec.synthetic:
                 yield from _named(synthetic_items(spec), spec.name)
                 bar.advance()
-            elif not paths:
-                yield reject(str(spec.path), "no files", f"nothing matches {spec.path!r} under {base_dir}")
-            for _ in paths:
+            elif not scan.files and not scan.problems:
+                on_warning(f"source '{spec.name}' (optional): path {spec.path!r} matches no file under {base_dir}")
+            for _ in scan.files:
                 yield from _named(next(results), spec.name)
                 bar.advance()
 

@@ -14,22 +14,30 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+from pydantic_core import PydanticSerializationError
+from rich.console import Console
+from rich.text import Text
 
 from vertune.data.chunk import chunk_text, token_histogram
 from vertune.data.clean import clean_document
 from vertune.data.dedup import Removed, dedup
-from vertune.data.ingest import ingest
-from vertune.pipeline import StageContext
+from vertune.data.ingest import ingest, os_reason
+from vertune.pipeline import StageContext, StageFailed
 from vertune.records import Document, Rejection, read_jsonl
 
 DOCUMENTS = "documents.jsonl"
 CSV_COLUMNS = ("id", "source", "kind", "title", "published_at", "text")
 
 
-def _write_exports(out: Path, documents: Iterable[Document]) -> int:
-    """Canonical JSONL plus a CSV export of the main fields (for spreadsheets and other tools)."""
+def _write_exports(
+    out: Path, documents: Iterable[Document], unwritable: Callable[[Document, Exception], None] | None = None
+) -> int:
+    """Canonical JSONL plus a CSV export of the main fields (for spreadsheets and other tools).
+
+    A document that cannot be serialised goes to ``unwritable`` (when given) instead of the files."""
     count = 0
     with (out / DOCUMENTS).open("w", encoding="utf-8") as jsonl, (out / "documents.csv").open(
         "w", encoding="utf-8-sig", newline=""
@@ -37,30 +45,58 @@ def _write_exports(out: Path, documents: Iterable[Document]) -> int:
         writer = csv.writer(table)
         writer.writerow(CSV_COLUMNS)
         for doc in documents:
-            jsonl.write(doc.model_dump_json() + "\n")
+            try:
+                line = doc.model_dump_json()
+            except PydanticSerializationError as err:
+                if unwritable is None:
+                    raise
+                unwritable(doc, err)
+                continue
+            jsonl.write(line + "\n")
             writer.writerow([getattr(doc, column) or "" for column in CSV_COLUMNS])
             count += 1
     return count
 
 
 def ingest_stage(ctx: StageContext) -> None:
-    """Read every configured source; count per source and kind."""
+    """Read every configured source; count per source and kind. Warnings (paths refused,
+    optional sources left empty) are printed and listed in the manifest's ``stats``."""
     config = ctx.config
     per_source: Counter[str] = Counter()
     per_kind: Counter[str] = Counter()
+    warnings: list[str] = []
+    console = Console(stderr=True, soft_wrap=True)
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        console.print(Text.assemble(("warning ", "yellow"), message))
+
+    def unwritable(doc: Document, err: Exception) -> None:
+        per_source[_source_of(doc)] -= 1
+        per_kind[doc.kind] -= 1
+        ctx.reject(Rejection(stage="ingest", item=str(doc.meta.get("origin", doc.id)), reason="cannot be written",
+                             detail=str(err)))
 
     def documents() -> Iterator[Document]:
-        for item in ingest(config.sources, config.base_dir, workers=config.ingest.workers, show_progress=ctx.show_progress):
+        for item in ingest(config.sources, config.base_dir, workers=config.ingest.workers, show_progress=ctx.show_progress,
+                           exclude=[config.workspace_dir], on_warning=warn):
             ctx.counts["in"] += 1
             if isinstance(item, Rejection):
                 ctx.reject(item)
                 continue
-            per_source[item.meta.get("source_name", item.source)] += 1
+            per_source[_source_of(item)] += 1
             per_kind[item.kind] += 1
             yield item
 
-    ctx.counts["out"] = _write_exports(ctx.out, documents())
-    ctx.stats.update(per_source=dict(per_source), per_kind=dict(per_kind))
+    try:
+        ctx.counts["out"] = _write_exports(ctx.out, documents(), unwritable)
+    except OSError as err:  # a full disk, an unwritable folder: a message, not a traceback
+        raise StageFailed(f"ingest: {os_reason(err)}: {err.filename or ctx.out}") from None
+    ctx.stats.update(per_source=+per_source, per_kind=+per_kind, warnings=warnings)
+
+
+def _source_of(doc: Document) -> str:
+    return str(doc.meta.get("source_name", doc.source))
 
 
 def _pieces(doc: Document, tokenizer: object, max_tokens: int, overlap: int) -> list[Document]:
