@@ -75,3 +75,11 @@ def test_a_workspace_path_that_is_a_file_is_one_clear_line(tmp_path: Path) -> No
         assert result.exit_code == 2, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert result.output.strip() == f"error workspace {tmp_path / 'ws'} is a file, not a folder"
+
+
+def test_a_model_folder_that_does_not_exist_is_one_clear_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["preprocess", "-c", str(_config(tmp_path, "model: {base: ../models/missing}\n"))])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"error model {tmp_path.parent / 'models' / 'missing'}: the folder" in result.output
+    assert "does not exist" in result.output and "Traceback" not in result.output

@@ -145,3 +145,22 @@ def test_ordinary_aliases_and_merge_keys_still_work() -> None:
 def test_absurdly_deep_nesting_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match=r"^deep.yaml: nested more than \d+ levels"):
         parse_config("project: demo\nloop: " + "[" * 5000 + "]" * 5000 + "\n", filename="deep.yaml")
+
+
+def test_a_relative_model_folder_resolves_against_the_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "models" / "m").mkdir(parents=True)
+    (tmp_path / "proj" / "tuned").mkdir()
+    file = tmp_path / "proj" / "vertune.yaml"
+    file.write_text("project: demo\nmodel: {base: ../models/m}\nannotation: {pre_label_model: tuned}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "models")  # another directory: the config's folder still decides
+    config = load_config(file)
+    assert config.model.base == str(tmp_path / "models" / "m")
+    assert config.annotation.pre_label_model == str(tmp_path / "proj" / "tuned")  # an existing folder wins
+    missing = parse_config("project: demo\nmodel: {base: ./not-there}\n", base_dir=tmp_path / "proj")
+    assert missing.model.base == str(tmp_path / "proj" / "not-there")  # still a folder: the loader says so
+
+
+def test_hub_ids_and_embedded_specs_are_left_as_written(tmp_path: Path) -> None:
+    for spec in ("Qwen/Qwen3-0.6B", "gpt2", "embedded:tiny-qwen3"):
+        assert parse_config(f"project: demo\nmodel: {{base: '{spec}'}}\n", base_dir=tmp_path).model.base == spec

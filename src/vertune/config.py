@@ -19,6 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from vertune.model.spec import resolve_spec
+
 # --------------------------------------------------------------------------------------------
 # Schema
 # --------------------------------------------------------------------------------------------
@@ -31,7 +33,7 @@ class Section(BaseModel):
 
 
 class ModelConfig(Section):
-    """The base model: a hub id, a local folder or ``embedded:<name>``."""
+    """The base model: a hub id, a local folder (relative to the config file) or ``embedded:<name>``."""
 
     base: str = "embedded:tiny-qwen3"
     revision: str | None = None
@@ -491,7 +493,18 @@ def parse_config(text: str, filename: str = "<string>", base_dir: Path | None = 
         errors = sorted(err.errors(), key=lambda e: line_of(tuple(e["loc"])))
         raise ConfigError([_describe(e, where) for e in errors]) from None
     config._base_dir = (base_dir or Path.cwd()).resolve()
+    _resolve_model_folders(config)
     return config
+
+
+def _resolve_model_folders(config: Config) -> None:
+    """Make every relative model folder absolute against the config's folder, as sources are."""
+    config.model.base = resolve_spec(config.model.base, config.base_dir)
+    for section, key in ((config.preprocess.dedup, "semantic_model"), (config.annotation, "pre_label_model"),
+                         (config.compression.distill, "student")):
+        spec = getattr(section, key)
+        if spec is not None:
+            setattr(section, key, resolve_spec(spec, config.base_dir))
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:

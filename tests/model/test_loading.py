@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import torch
 
 from vertune.model import loading
 from vertune.model.embedded import UnknownEmbeddedModel, embedded_path
-from vertune.model.loading import load_model, load_tokenizer, resolve_model_path
+from vertune.model.loading import ModelNotFound, load_model, load_tokenizer, resolve_model_path
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +76,17 @@ def test_device_map_auto_only_with_cuda(cuda: bool, monkeypatch: pytest.MonkeyPa
     load_model(str(tmp_path), device_map="auto")
     assert calls[0]["device_map"] == ("auto" if cuda else None)
     assert calls[0][loading.DTYPE_KWARG] == "auto"
+
+
+@pytest.mark.parametrize("spec", ["./no-such-model", "../models/x", "/no/such/model", "a/b/c"])
+def test_a_folder_spec_that_names_no_folder_is_a_clear_error(spec: str) -> None:
+    with pytest.raises(ModelNotFound, match=rf"model {re.escape(spec)}: the folder /\S+ does not exist"):
+        resolve_model_path(spec)
+    with pytest.raises(ModelNotFound):
+        load_tokenizer(spec)
+
+
+def test_a_file_is_not_a_model_folder(tmp_path: Path) -> None:
+    (tmp_path / "weights.bin").write_bytes(b"x")
+    with pytest.raises(ModelNotFound, match="is a file, not a model folder"):
+        load_model(str(tmp_path / "weights.bin"))

@@ -13,22 +13,34 @@ import transformers
 from packaging.version import Version
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from vertune.model.embedded import PREFIX, embedded_path
+from vertune.model.embedded import embedded_path
+from vertune.model.spec import EMBEDDED_PREFIX, is_embedded, looks_like_path
 
 # transformers 4.56 renamed from_pretrained's ``torch_dtype`` to ``dtype`` and deprecated the old name.
 DTYPE_KWARG = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
+
+
+class ModelNotFound(FileNotFoundError):
+    """A model spec that can only be a folder names no folder."""
 
 
 def resolve_model_path(spec: str, cache_dir: Path | None = None) -> str:
     """Turn a config's ``model:`` value into what ``from_pretrained`` accepts.
 
     ``embedded:<name>`` becomes its built folder (under ``cache_dir``, default
-    ``$VERTUNE_CACHE``), an existing local folder stays itself, anything else is a hub id.
+    ``$VERTUNE_CACHE``), an existing local folder stays itself, a spec that can only be a
+    folder (``./m``, ``/models/x``) but is none fails here, anything else is a hub id.
     """
-    if spec.startswith(PREFIX):
-        return str(embedded_path(spec.removeprefix(PREFIX), cache_dir))
+    if is_embedded(spec):
+        return str(embedded_path(spec.removeprefix(EMBEDDED_PREFIX), cache_dir))
     local = Path(spec).expanduser()
-    return str(local) if local.is_dir() else spec
+    if local.is_dir():
+        return str(local)
+    if looks_like_path(spec):
+        what = "is a file, not a model folder" if local.exists() else "does not exist"
+        raise ModelNotFound(f"model {spec}: the folder {local.resolve()} {what} "
+                            "(give a model folder, a hub id such as Qwen/Qwen3-0.6B, or embedded:tiny-qwen3)")
+    return spec
 
 
 def load_tokenizer(spec: str, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
