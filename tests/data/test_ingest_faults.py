@@ -106,14 +106,47 @@ def test_symlink_loops_and_dangling_links_are_named(tmp_path: Path) -> None:
     (raw / "dangling.txt").symlink_to(raw / "deleted.txt")
     (raw / "self.txt").symlink_to(raw / "self.txt")
     (raw / "sub" / "up").symlink_to(raw, target_is_directory=True)  # a folder link back to its ancestor
+    os.mkfifo(raw / "pipe.txt")  # reading it would block forever
     warnings: list[str] = []
     items = list(ingest([SourceConfig(name="s", path="raw")], tmp_path, on_warning=warnings.append))
     reasons = {Path(i.item).name: i.reason for i in items if isinstance(i, Rejection)}
-    assert reasons == {"dangling.txt": "dangling symlink", "self.txt": "symlink loop", "up": "symlink loop"}
+    assert reasons == {"dangling.txt": "dangling symlink", "self.txt": "symlink loop", "up": "symlink loop",
+                       "pipe.txt": "not a regular file"}
     assert [i.text for i in items if isinstance(i, Document)] == ["正常的文件内容。"]
-    assert len(warnings) == 3 and any("dangling.txt" in w for w in warnings)
+    assert len(warnings) == 4 and any("dangling.txt" in w for w in warnings)
     globbed = list(ingest([SourceConfig(name="g", path="raw/*.txt")], tmp_path, on_warning=warnings.append))
-    assert sorted(i.reason for i in globbed if isinstance(i, Rejection)) == ["dangling symlink", "symlink loop"]
+    assert sorted(i.reason for i in globbed if isinstance(i, Rejection)) == ["dangling symlink", "not a regular file",
+                                                                           "symlink loop"]
+
+
+def test_an_unreadable_folder_or_failing_glob_is_named_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "raw" / "locked").mkdir(parents=True)
+    (tmp_path / "raw" / "a.txt").write_text("可以读的文件。", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    items = list(ingest([SourceConfig(name="s", path="raw")], tmp_path, on_warning=lambda message: None))
+    assert [(Path(i.item).name, i.reason, i.detail) for i in items if isinstance(i, Rejection)] == [
+        ("locked", "unreadable folder", "Permission denied")]
+
+    def failing_glob(self: Path, pattern: str) -> Any:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(pathlib.Path, "glob", failing_glob)
+    [rejection] = ingest([SourceConfig(name="g", path="raw/*.txt")], tmp_path, on_warning=lambda message: None)
+    assert (rejection.item, rejection.reason, rejection.detail) == ("raw/*.txt", "unreadable path", "Input/output error")
+
+
+def test_a_source_kept_inside_the_workspace_is_still_read(tmp_path: Path) -> None:
+    (tmp_path / "ws" / "inbox").mkdir(parents=True)
+    (tmp_path / "ws" / "inbox" / "a.txt").write_text("放在工作区里的来源。", encoding="utf-8")
+    spec = SourceConfig(name="s", path="ws/inbox")
+    assert expand_source(spec, tmp_path, exclude=[tmp_path / "ws"]) == [tmp_path / "ws" / "inbox" / "a.txt"]
 
 
 def test_the_workspace_inside_a_source_folder_is_not_read_back(tmp_path: Path) -> None:

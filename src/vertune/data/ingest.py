@@ -92,7 +92,7 @@ class SourceScan:
 
 
 def _inside(path: Path, folders: Iterable[Path]) -> bool:
-    return any(path == folder or path.is_relative_to(folder) for folder in folders)
+    return any(path.is_relative_to(folder) for folder in folders)
 
 
 class _Scanner:
@@ -104,8 +104,8 @@ class _Scanner:
         self.base_dir = Path(base_dir)
         self.exclude = [Path(folder).resolve() for folder in exclude]
         self.allowed = [self.base_dir.resolve()]
-        """Where files may really be: the project folder, and the source's own folder once a
-        link to it is followed (a data folder linked into the project is the user's choice)."""
+        """Where files may really be: the project folder, and the source's own path once a link
+        to it is followed (a data folder linked into the project is the user's choice)."""
         self.scan = SourceScan()
 
     def refuse(self, path: Path, reason: str, detail: str) -> None:
@@ -125,7 +125,7 @@ class _Scanner:
             return
         except (RuntimeError, OSError) as err:  # Python < 3.13 reports a symlink loop as RuntimeError
             if isinstance(err, RuntimeError) or err.errno == errno.ELOOP:
-                self.refuse(path, "symlink loop", f"{path} resolves back to itself")
+                self.refuse(path, "symlink loop", "its links lead back to themselves")
             else:
                 self.refuse(path, "unreadable path", os_reason(err))
             return
@@ -165,6 +165,7 @@ class _Scanner:
                                f"{self.base_dir}; set `allow_outside: true` on the source to read it")
             return self.scan
         self.allowed.append(root.resolve())
+        self.exclude = [folder for folder in self.exclude if not _inside(root.resolve(), [folder])]  # sources kept in the workspace
         if first_glob is None:
             self.add(target)
         else:

@@ -24,14 +24,14 @@ def _split(items: list[Document | Rejection]) -> tuple[list[Document], list[Reje
 ROWS = [f"2024-01-0{day},60051{day},贵州茅台{day}号" for day in range(1, 7)]
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize(("encoding", "declared"), [("utf-8", "auto"), ("gb18030", "auto"), ("gbk", "gbk")])
 def test_one_undecodable_byte_in_a_csv_rejects_that_row_and_keeps_the_rest(tmp_path: Path, opts: Options,
-                                                                           encoding: str) -> None:
+                                                                           encoding: str, declared: str) -> None:
     lines = [line.encode(encoding) for line in ["日期,代码,名称", *ROWS]]
     lines[3] = lines[3].replace("茅台".encode(encoding), b"\xff\xfe")  # file line 4 = third row
     path = tmp_path / "t.csv"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    docs, [rejection] = _split(read_file(path, opts("transaction")))
+    docs, [rejection] = _split(read_file(path, opts("transaction", encoding=declared)))
     assert [d.meta["名称"] for d in docs] == ["贵州茅台1号", "贵州茅台2号", "贵州茅台4号", "贵州茅台5号", "贵州茅台6号"]
     assert (rejection.item, rejection.reason) == (f"{path}:4", "cannot decode")
     assert "0xff" in rejection.detail and encoding in rejection.detail
