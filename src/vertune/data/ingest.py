@@ -165,7 +165,8 @@ class _Scanner:
                                f"{self.base_dir}; set `allow_outside: true` on the source to read it")
             return self.scan
         self.allowed.append(root.resolve())
-        self.exclude = [folder for folder in self.exclude if not _inside(root.resolve(), [folder])]  # sources kept in the workspace
+        # a source kept inside the workspace is still read; only the rest of the workspace is not
+        self.exclude = [folder for folder in self.exclude if not _inside(root.resolve(), [folder])]
         if first_glob is None:
             self.add(target)
         else:

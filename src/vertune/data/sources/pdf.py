@@ -152,7 +152,8 @@ def _page_content(page: Any) -> PageContent:
     """Lines and tables of one pdfplumber page, top to bottom."""
     found = [(t.bbox, t.extract()) for t in page.find_tables() if len(t.rows) >= 2 and len(t.columns) >= 2]
     unmapped = sum(len(_UNMAPPED.findall(cell or "")) for _, rows in found for row in rows for cell in row)
-    tables = [(bbox, Table(rows=[[_cell(c) for c in row] for row in rows], page=page.page_number)) for bbox, rows in found]
+    tables = [(bbox, Table(rows=[[_cell(c) for c in row] for row in rows], page=page.page_number))
+              for bbox, rows in found]
 
     def outside_tables(obj: dict[str, Any]) -> bool:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
