@@ -1,8 +1,10 @@
 """Checkpoints a killed run resumes from, exactly where it stopped.
 
 A checkpoint folder ``step-00000500/`` holds the trainable weights (adapter or full, gathered
-from every process), one ``rank<N>.pt`` per process (optimizer, scheduler and RNG states) and
-``state.json`` (step, best validation loss, early-stopping counter, history). ``state.json`` is
+from every process), one ``rank<N>.pt`` per process (optimizer, scheduler and RNG states, as
+tensors and plain values only, read back with ``torch.load(weights_only=True)`` so a planted
+pickle never runs) and ``state.json`` (step, best validation loss, early-stopping counter,
+history). ``state.json`` is
 written last, so a folder without it is an interrupted save and is ignored. The data position
 needs no storing: the batch plan is a function of seed and epoch, so the step number says where
 the run was. ``best/`` holds the weights with the lowest validation loss so far.
@@ -11,6 +13,7 @@ the run was. ``best/`` holds the weights with the lowest validation loss so far.
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import re
 import shutil
@@ -25,13 +28,14 @@ from accelerate.utils import DistributedType
 from safetensors.torch import load_file, save
 
 from vertune.atomic import atomic_open, atomic_write_json
+from vertune.pipeline import StageFailed
 
 STATE, WEIGHTS, BEST = "state.json", "trainable.safetensors", "best"
 _STEP_DIR = re.compile(r"^step-(\d+)$")
 
 
-class ResumeError(RuntimeError):
-    """A resume was asked for but there is no checkpoint of this run to continue."""
+class ResumeError(StageFailed):
+    """A resume was asked for but there is no checkpoint of this run it can safely continue."""
 
 
 @dataclass
@@ -108,11 +112,20 @@ def load_checkpoint(accelerator: Accelerator, model: torch.nn.Module, optimizer:
     if params_sharded(accelerator):
         raise ResumeError("resuming a ZeRO-3 or FSDP run is not supported yet; resume with ZeRO-2 or start afresh")
     load_weights(accelerator.unwrap_model(model), load_file(folder / WEIGHTS))
-    rank_state = torch.load(folder / f"rank{accelerator.process_index}.pt", map_location="cpu", weights_only=False)
+    rank_state = _load_plain(folder / f"rank{accelerator.process_index}.pt")
     optimizer.load_state_dict(rank_state["optimizer"])
     scheduler.load_state_dict(rank_state["scheduler"])
     _set_rng_state(rank_state["rng"])
     return read_state(folder)
+
+
+def _load_plain(path: Path) -> dict[str, Any]:
+    """A rank state file read without running code: only tensors and plain values may be in it."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise ResumeError(f"{path} holds more than tensors and plain values; refusing to load it (unpickling "
+                          "it could run code). Start afresh with `vertune train --fresh`.") from None
 
 
 def load_weights(model: torch.nn.Module, weights: dict[str, torch.Tensor]) -> None:
@@ -145,15 +158,24 @@ def clear(root: Path) -> None:
 
 
 def _rng_state() -> dict[str, Any]:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """Every generator's state as tensors, ints and floats (what ``weights_only`` loading allows)."""
+    version, internal, gauss = random.getstate()
+    numpy = np.random.get_state(legacy=False)
+    state = {"python": [version, torch.tensor(internal, dtype=torch.int64), gauss],
+             "numpy": {"key": torch.from_numpy(numpy["state"]["key"].astype(np.int64)), "pos": int(numpy["state"]["pos"]),
+                       "has_gauss": int(numpy["has_gauss"]), "gauss": float(numpy["gauss"])},
+             "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
 
 def _set_rng_state(state: dict[str, Any]) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal.tolist()), gauss))
+    numpy = state["numpy"]
+    np.random.set_state({"bit_generator": "MT19937", "has_gauss": numpy["has_gauss"], "gauss": numpy["gauss"],
+                         "state": {"key": numpy["key"].numpy().astype(np.uint32), "pos": numpy["pos"]}})
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
