@@ -6,6 +6,7 @@ user and the CLI run the same code.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from vertune.config import Config, ConfigError, dump_config, load_config
 from vertune.pipeline import StageFailed, StageOutcome, run_pipeline, stage_state
+from vertune.quiet import quiet_libraries
 from vertune.stages import STAGE_NAMES, STAGES, stage_named
 from vertune.workspace import NotAWorkspace, Workspace, WorkspaceLocked
 
@@ -28,6 +30,7 @@ app.add_typer(config_app, name="config")
 
 console = Console(stderr=True, soft_wrap=True)
 out = Console()
+quiet_libraries()  # the stages draw their own progress; see vertune.quiet
 
 EXIT_STAGE_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED, EXIT_NOT_BUILT = 1, 2, 3, 4
 DEFAULT_CONFIG = "vertune.yaml"
@@ -91,8 +94,20 @@ def _run(config_path: Path, wanted: Sequence[str] | None, force: Sequence[str],
          options: dict[str, dict[str, Any]] | None = None) -> list[StageOutcome]:
     config = _load(config_path)
     outcomes = _guarded(lambda: run_pipeline(config, STAGES, wanted=wanted, force=force, console=console, options=options))
-    _summary(outcomes, Workspace(config.workspace_dir))
+    workspace = Workspace(config.workspace_dir)
+    _summary(outcomes, workspace)
+    if any(o.stage == "eval" and o.action in ("ran", "skipped") for o in outcomes):
+        _eval_results(workspace)
     return outcomes
+
+
+def _eval_results(workspace: Workspace) -> None:
+    """Print the evaluation's headline table (models beside trivial baselines) after a run."""
+    from vertune.evaluate.report import REPORT_JSON, results_table
+
+    report = workspace.stage_dir("eval") / REPORT_JSON
+    if report.exists():
+        out.print(results_table(json.loads(report.read_text(encoding="utf-8"))))
 
 
 @app.command()

@@ -57,14 +57,15 @@ def test_base_vs_tuned_summary_has_deltas_retention_and_drops(items: list[suites
     assert summary["models"]["tuned"]["failures"] == sum(1 for i in items if i.variant not in ("", suites.ORIGINAL))
     worst = fraud["worst"][0]
     assert worst["replies"]["base"] == "不知道" and "scores" in worst
-    assert summary["headline"]["domain"]["fraud"] == {"metric": "accuracy", "base": 0.0, "tuned": 1.0}
+    assert summary["headline"]["domain"]["fraud"] == {"metric": "macro_f1", "base": 0.0, "tuned": 1.0,
+                                                      "best_trivial": {"name": "constant", "value": 1.0}}
 
     page = write_report(evaluation, tmp_path)
     html = page.read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 3
     image = html.split("data:image/png;base64,")[1].split('"')[0]
     assert base64.b64decode(image).startswith(b"\x89PNG")
-    assert "Δ tuned" in html and "不知道" in html and "Robustness" in html and "<script" not in html
+    assert "Δ tuned" in html and "trivial: constant" in html and "不知道" in html and "Robustness" in html and "<script" not in html
     assert json.loads((tmp_path / REPORT_JSON).read_text(encoding="utf-8"))["reference"] == "base"
     assert len((tmp_path / PREDICTIONS).read_text(encoding="utf-8").splitlines()) == 2 * len(items)
 

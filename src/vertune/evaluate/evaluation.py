@@ -2,7 +2,8 @@
 
 The first model is the reference (the base model, in the eval stage): every other model's
 metrics are also reported as deltas against it, its general-suite score is the 100 % of
-"retention", and the worst examples are picked from the last model (the tuned one).
+"retention", and the worst examples are picked from the last model (the tuned one). Every task
+also carries its trivial baselines (``baselines.py``): a model is only good where it beats them.
 
 Each distinct request is generated once per model, so a robustness original that is also a
 domain item costs nothing extra. Requests go to the runner in chunks sorted by answer budget
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vertune.evaluate import metrics
+from vertune.evaluate.baselines import baseline_metrics, best_baseline
 from vertune.evaluate.runners import AnswerLoss, Reply, Request, Runner
 from vertune.evaluate.scoring import scorer_for
 from vertune.evaluate.suites import ORIGINAL, EvalItem
@@ -108,7 +110,7 @@ def _summarise_tasks(items: Sequence[EvalItem], replies: Mapping[str, list[Reply
         by_model = {name: _task_metrics(task_items, task_replies[name], losses[name]) for name in replies}
         summary[task] = {
             "type": task_items[0].task_type, "n": len(indices), "primary": scorer_for(task_items[0].task_type).primary,
-            "metrics": by_model, "delta": _deltas(by_model, reference),
+            "metrics": by_model, "baselines": baseline_metrics(task_items), "delta": _deltas(by_model, reference),
             "failures": {name: sum(r.error is not None for r in task_replies[name]) for name in replies},
             "worst": _worst(task_items, task_replies, task_scores, list(replies)[-1]),
         }
@@ -212,12 +214,17 @@ def summarise(runs: Mapping[str, ModelRun], items: Sequence[EvalItem]) -> Evalua
     return Evaluation(summary, _predictions(items, replies, scores))
 
 
+def _rounded(pair: tuple[str, float]) -> tuple[str, float]:
+    return pair[0], round(pair[1], 4)
+
+
 def headline(summary: Mapping[str, Any]) -> dict[str, Any]:
     """The figures worth a glance (the stage manifest's stats): primary metric per task and
     model, general score and retention, mean robustness drop, failed requests."""
     figures: dict[str, Any] = {
         "domain": {task: {"metric": t["primary"],
-                          **{name: round(values[t["primary"]], 4) for name, values in t["metrics"].items()}}
+                          **{name: round(values[t["primary"]], 4) for name, values in t["metrics"].items()},
+                          "best_trivial": dict(zip(("name", "value"), _rounded(best_baseline(t))))}
                    for task, t in summary.get("domain", {}).items()},
         "failures": {name: model["failures"] for name, model in summary["models"].items()},
     }

@@ -14,7 +14,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from rich.table import Table
+
 from vertune.atomic import atomic_open, atomic_write_json, atomic_write_text
+from vertune.evaluate.baselines import best_baseline
 from vertune.evaluate.charts import grouped_bars
 from vertune.evaluate.evaluation import Evaluation
 
@@ -67,17 +70,19 @@ def _chart(groups: Mapping[str, Mapping[str, float | None]], title: str, ylabel:
 
 
 def _task_tables(tasks: Mapping[str, Any], models: list[str], reference: str) -> str:
-    """One row per (task, metric): the value per model and each other model's delta."""
+    """One row per (task, metric): the value per model, the trivial baselines, each other model's delta."""
     others = [m for m in models if m != reference]
+    trivial = list(dict.fromkeys(name for summary in tasks.values() for name in summary.get("baselines", {})))
     rows = []
     for task, summary in tasks.items():
         for metric in summary["metrics"][reference]:
             values = "".join(f"<td>{_number(summary['metrics'][m].get(metric))}</td>" for m in models)
+            floors = "".join(f"<td>{_number(summary.get('baselines', {}).get(b, {}).get(metric))}</td>" for b in trivial)
             deltas = "".join(_delta(summary["delta"].get(m, {}).get(metric), metric == "perplexity") for m in others)
             mark = " ★" if metric == summary["primary"] else ""
             rows.append(f"<tr><td>{html.escape(task)}</td><td>{html.escape(summary['type'])}</td>"
-                        f"<td>{summary['n']}</td><td>{html.escape(metric)}{mark}</td>{values}{deltas}</tr>")
-    header = ["task", "type", "n", "metric", *models, *(f"Δ {m}" for m in others)]
+                        f"<td>{summary['n']}</td><td>{html.escape(metric)}{mark}</td>{values}{floors}{deltas}</tr>")
+    header = ["task", "type", "n", "metric", *models, *(f"trivial: {b}" for b in trivial), *(f"Δ {m}" for m in others)]
     return _table(header, rows)
 
 
@@ -101,6 +106,25 @@ def _primary(tasks: Mapping[str, Any]) -> dict[str, dict[str, float]]:
     return {task: {m: v[t["primary"]] for m, v in t["metrics"].items()} for task, t in tasks.items()}
 
 
+def results_table(summary: Mapping[str, Any]) -> Table:
+    """The terminal view of an evaluation: per task, the headline metric of every model beside the
+    best trivial baseline, so a model that only matches a constant answer shows at a glance."""
+    models = list(summary["models"])
+    table = Table(title="evaluation: headline metric per task (trivial = best of constant / empty / lead)")
+    for column in ("suite", "task", "metric", *models, "trivial", "beats trivial"):
+        table.add_column(column, justify="left" if column in ("suite", "task", "metric") else "right")
+    tasks = [("domain", t, s) for t, s in summary.get("domain", {}).items()]
+    tasks += [("general", t, s) for t, s in summary.get("general", {}).get("tasks", {}).items()]
+    last = models[-1]
+    for suite, name, task in tasks:
+        primary = task["primary"]
+        trivial, floor = best_baseline(task)
+        beats = task["metrics"][last][primary] > floor
+        table.add_row(suite, name, primary, *(f"{task['metrics'][m][primary]:.3f}" for m in models),
+                      f"{floor:.3f} {trivial}", "[green]yes[/]" if beats else "[red]no[/]")
+    return table
+
+
 def render_html(summary: Mapping[str, Any], title: str) -> str:
     """The whole report page (see the module doc)."""
     models = list(summary["models"])
@@ -110,6 +134,9 @@ def render_html(summary: Mapping[str, Any], title: str) -> str:
                     (f"<tr><td>{html.escape(name)}</td><td class=\"text\">{html.escape(m['spec'])}</td>"
                      f"<td>{m['seconds']}</td><td>{m['failures']}</td></tr>" for name, m in summary["models"].items())),
              f"<p>Deltas are against <b>{html.escape(reference)}</b>; ★ marks each task's headline metric. "
+             "The trivial columns score answers that need no model: the most frequent gold answer for every "
+             "item (constant), <code>[]</code> (empty) and the passage's first sentence (lead); a model is "
+             "only good where it beats them. "
              "BLEU is on a 0–100 scale, every other metric on 0–1 (perplexity: lower is better).</p>"]
     if "domain" in summary:
         tasks = summary["domain"]

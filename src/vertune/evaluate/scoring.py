@@ -45,7 +45,10 @@ def _label_item(reply: str, gold: str, labels: Labels) -> float:
 
 def _label_corpus(replies: Sequence[str], golds: Sequence[str], labels: Labels) -> dict[str, float]:
     predicted = [parse_label(reply, labels) for reply in replies]
-    classes = list(dict.fromkeys([*labels, *golds]))
+    # Macro over the classes that occur (in gold or as an answer), as scikit-learn does: a label
+    # no item has and no reply names has no F1 to average. Unreadable replies still count wrong.
+    present = set(golds) | set(predicted)
+    classes = [label for label in dict.fromkeys([*labels, *golds]) if label in present]
     return {"accuracy": metrics.accuracy(predicted, golds), "macro_f1": metrics.macro_f1(predicted, golds, classes)}
 
 
@@ -138,7 +141,8 @@ def _rouge_l_item(reply: str, gold: str, labels: Labels) -> float:
 
 
 SCORERS: dict[str, Scorer] = {
-    **{kind: Scorer("accuracy", _label_item, _label_corpus, 16, _SHORT_ANSWER_STOP) for kind in LABEL_TYPES},
+    # Macro-F1 heads label tasks: on skewed classes (fraud is rare) accuracy rewards one constant label.
+    **{kind: Scorer("macro_f1", _label_item, _label_corpus, 16, _SHORT_ANSWER_STOP) for kind in LABEL_TYPES},
     "entities": _span_scorer("entities"),
     "relations": _span_scorer("relations"),
     "extraction": _FIELDS,
