@@ -141,6 +141,9 @@ class AnnotationConfig(Section):
     pre_label: bool = True
     pre_label_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
     pre_label_model: str | None = None
+    lexicon: str | None = None
+    """The rule pre-labellers' domain vocabulary (YAML, relative to the config's folder); without
+    one, entity/relation/sentiment/intent rules give no pre-labels."""
     simulate: SimulationConfig = Field(default_factory=SimulationConfig)
     label_studio: LabelStudioConfig = Field(default_factory=LabelStudioConfig)
 
@@ -148,7 +151,15 @@ class AnnotationConfig(Section):
 class AugmentConfig(Section):
     synonyms: bool = False
     synonym_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
+    synonyms_file: str | None = None
+    """The domain's synonym groups (one per line, relative to the config's folder)."""
     back_translation: bool = False
+
+    @model_validator(mode="after")
+    def _synonyms_need_a_file(self) -> AugmentConfig:
+        if self.synonyms and self.synonyms_file is None:
+            raise ValueError("synonym augmentation needs 'synonyms_file': the domain's synonym list")
+        return self
 
 
 class PrepareConfig(Section):

@@ -26,9 +26,17 @@ def _ingest_params(config: Config) -> Any:
 
 
 def _annotation_inputs(config: Config) -> list[Path]:
-    """Label Studio exports dropped in the inbox and custom guidelines: new labels re-run annotate."""
+    """Label Studio exports dropped in the inbox, custom guidelines and the lexicon: new labels
+    or new domain words re-run annotate."""
     guidelines = [config.resolve(task.guideline) for task in config.annotation.tasks if task.guideline]
-    return [config.workspace_dir / "annotate_inbox", *guidelines]
+    lexicon = [config.resolve(config.annotation.lexicon)] if config.annotation.lexicon else []
+    return [config.workspace_dir / "annotate_inbox", *guidelines, *lexicon]
+
+
+def _prepare_inputs(config: Config) -> list[Path]:
+    """The synonym list: new synonyms re-run prepare."""
+    synonyms = config.prepare.augment.synonyms_file
+    return [config.resolve(synonyms)] if synonyms else []
 
 
 def _preprocess_params(config: Config) -> Any:
@@ -44,7 +52,7 @@ STAGES: tuple[Stage, ...] = (
           target="vertune.annotate.stage:annotate_stage", params=lambda c: c.annotation.model_dump(mode="json"),
           inputs=_annotation_inputs),
     Stage("prepare", "annotations → chat samples, mixing, curriculum, splits, exports", after=("annotate",),
-          target="vertune.prepare.stage:prepare_stage",
+          target="vertune.prepare.stage:prepare_stage", inputs=_prepare_inputs,
           params=lambda c: {"prepare": c.prepare.model_dump(mode="json"), "split": c.preprocess.split.model_dump(mode="json"),
                             "seed": c.seed, "project": c.project}),
     Stage("train", "LoRA fine-tuning with live curves, checkpoints, early stopping", after=("prepare",),

@@ -1,16 +1,23 @@
 """Small, realistic finance documents and the example's tasks, built in code (no ingest).
 
 A plain module (not conftest) so test files can import it by a unique name. ``EXAMPLE_TASKS``
-mirrors the annotation tasks of ``examples/finance/vertune.yaml``.
+mirrors the annotation tasks of ``examples/finance/vertune.yaml`` and ``FINANCE_LEXICON`` is
+the example's lexicon, which that config names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
+from vertune.annotate.prelabel.lexicon import load_lexicon
+from vertune.annotate.tasks import TaskSpec, resolve_task
 from vertune.config import AnnotationTask
 from vertune.records import Document
+
+FINANCE_LEXICON_FILE = str(Path(__file__).resolve().parents[2] / "examples" / "finance" / "lexicon" / "zh_finance.yaml")
+FINANCE_LEXICON = load_lexicon(FINANCE_LEXICON_FILE)
 
 MakeDoc = Callable[..., Document]
 
@@ -119,4 +126,9 @@ EXAMPLE_TASKS = [
     AnnotationTask(name="qa", tier=3, type="qa", sources=["annual_reports", "forum"]),
     AnnotationTask(name="summary", tier=3, type="summary", sources=["news", "research"]),
 ]
+
+
+def example_task(name: str, docs: Iterable[Document] = ()) -> TaskSpec:
+    """The example's task ``name`` resolved with the example's lexicon."""
+    return resolve_task(next(t for t in EXAMPLE_TASKS if t.name == name), docs, lexicon=FINANCE_LEXICON)
 

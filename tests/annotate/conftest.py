@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from annotation_samples import EXAMPLE_TASKS, MakeDoc, build_finance_docs, make_doc
+from annotation_samples import EXAMPLE_TASKS, FINANCE_LEXICON_FILE, MakeDoc, build_finance_docs, make_doc
 
 from vertune.config import AnnotationConfig
 from vertune.records import Document
@@ -22,4 +22,4 @@ def finance_docs() -> list[Document]:
 @pytest.fixture
 def finance_config() -> AnnotationConfig:
     """The example project's annotation tasks, simulated with generous error rates."""
-    return AnnotationConfig(tasks=EXAMPLE_TASKS, simulate={"enabled": True, "error_rates": [0.2, 0.3], "seed": 1})
+    return AnnotationConfig(tasks=EXAMPLE_TASKS, lexicon=FINANCE_LEXICON_FILE, simulate={"enabled": True, "error_rates": [0.2, 0.3], "seed": 1})

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from annotation_samples import EXAMPLE_TASKS
+from annotation_samples import EXAMPLE_TASKS, FINANCE_LEXICON_FILE, example_task
 
 from vertune.annotate.agreement import summary
 from vertune.annotate.flow import annotate_documents
 from vertune.annotate.label_studio import parse_export, to_results
-from vertune.annotate.tasks import resolve_task
 from vertune.config import AnnotationConfig
 from vertune.records import Annotation, Document
 
@@ -44,7 +43,7 @@ def test_perfect_annotators_agree_everywhere(finance_docs: list[Document], finan
 
 
 def test_without_labels_confident_prelabels_become_candidates(finance_docs: list[Document]) -> None:
-    config = AnnotationConfig(tasks=EXAMPLE_TASKS)  # real annotators, nothing labelled yet
+    config = AnnotationConfig(lexicon=FINANCE_LEXICON_FILE, tasks=EXAMPLE_TASKS)  # real annotators, nothing labelled yet
     result = annotate_documents(finance_docs, config)
     assert result.gold and not result.annotations
     assert all(g.status == "pre-labelled" and g.confidence >= 0.8 for g in result.gold)
@@ -56,7 +55,7 @@ def test_without_labels_confident_prelabels_become_candidates(finance_docs: list
 
 def label_studio_export(spec_name: str, docs: list[Document], choices: dict[str, list[tuple[str, str]]]) -> list[dict]:
     """An export where each document got the listed (annotator, sentiment) labels."""
-    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == spec_name), docs)
+    spec = example_task(spec_name, docs)
     tasks = []
     for number, doc in enumerate(docs, start=1):
         annotations = []
@@ -69,8 +68,8 @@ def label_studio_export(spec_name: str, docs: list[Document], choices: dict[str,
 
 
 def test_imported_labels_and_arbitration_decisions(finance_docs: list[Document]) -> None:
-    config = AnnotationConfig(tasks=[t for t in EXAMPLE_TASKS if t.name == "sentiment"])
-    spec = resolve_task(config.tasks[0], finance_docs)
+    config = AnnotationConfig(lexicon=FINANCE_LEXICON_FILE, tasks=[t for t in EXAMPLE_TASKS if t.name == "sentiment"])
+    spec = example_task("sentiment", finance_docs)
     docs = [d for d in finance_docs if spec.selects(d)]
     agreed, disputed, half, untouched = docs[0], docs[1], docs[2], docs[3]
     labels = parse_export(label_studio_export("sentiment", docs, {
@@ -95,8 +94,8 @@ def test_imported_labels_and_arbitration_decisions(finance_docs: list[Document])
 
 
 def test_a_skipped_item_is_recorded_and_its_prelabel_never_becomes_gold(finance_docs: list[Document]) -> None:
-    config = AnnotationConfig(tasks=[t for t in EXAMPLE_TASKS if t.name == "intent"], per_item=1)
-    spec = resolve_task(config.tasks[0], finance_docs)
+    config = AnnotationConfig(lexicon=FINANCE_LEXICON_FILE, tasks=[t for t in EXAMPLE_TASKS if t.name == "intent"], per_item=1)
+    spec = example_task("intent", finance_docs)
     docs = [d for d in finance_docs if spec.selects(d)]
     skipped, labelled = docs[0], docs[1]
     export = label_studio_export("intent", docs, {})

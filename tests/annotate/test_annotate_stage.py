@@ -7,13 +7,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from annotation_samples import EXAMPLE_TASKS
+from annotation_samples import EXAMPLE_TASKS, FINANCE_LEXICON_FILE
 
 from vertune.annotate.label_studio import LabelStudioError
 from vertune.annotate.stage import INBOX
 from vertune.atomic import atomic_write_json
 from vertune.config import AnnotationConfig, Config
-from vertune.pipeline import run_stage
+from vertune.pipeline import run_stage, stage_fingerprint
 from vertune.records import Annotation, Document, write_jsonl
 from vertune.stages import stage_named
 from vertune.workspace import Workspace
@@ -60,7 +60,7 @@ def test_simulated_stage_writes_every_artifact(tmp_path: Path, finance_docs: lis
 def test_inbox_exports_are_imported_and_a_broken_file_changes_nothing(tmp_path: Path, finance_docs: list[Document]) -> None:
     docs = [d for d in finance_docs if d.meta["source_name"] == "service"]
     workspace = workspace_with_documents(tmp_path, docs)
-    config = config_for(workspace, AnnotationConfig(tasks=[t for t in EXAMPLE_TASKS if t.name == "intent"]))
+    config = config_for(workspace, AnnotationConfig(lexicon=FINANCE_LEXICON_FILE, tasks=[t for t in EXAMPLE_TASKS if t.name == "intent"]))
     first = run_stage(stage_named("annotate"), config, workspace)
     assert first["counts"] == {"in": 10, "out": 10, "rejected": 0}  # known intents: pre-labelled candidates
     assert first["stats"]["intent"]["pre-labelled"] == 10
@@ -95,3 +95,23 @@ def test_inbox_exports_are_imported_and_a_broken_file_changes_nothing(tmp_path: 
     assert bad["item"].endswith("intent.json: task 4, annotation 2")
     assert bad["detail"].startswith("field 'annotations[1].result[0].value.choices'")
     assert by_reason["skipped in Label Studio"]["item"] == f"intent:{tasks[5]['data']['doc_id']}"
+
+
+def test_editing_the_lexicon_or_the_synonym_list_reruns_the_stage_that_reads_it(tmp_path: Path, finance_docs: list[Document]) -> None:
+    workspace = workspace_with_documents(tmp_path, finance_docs[:3])
+    lexicon, synonyms = tmp_path / "lexicon.yaml", tmp_path / "synonyms.txt"
+    lexicon.write_text("entity_labels: {company: 公司}\n", encoding="utf-8")
+    synonyms.write_text("上涨 走高\n", encoding="utf-8")
+    config = Config(project="t", workspace=str(workspace.root), annotation=AnnotationConfig(lexicon=str(lexicon)),
+                    prepare={"augment": {"synonyms_file": str(synonyms)}})
+
+    def fingerprints() -> tuple[str, str]:
+        return tuple(stage_fingerprint(stage_named(name), config, workspace)[0] for name in ("annotate", "prepare"))
+
+    annotate, prepare = fingerprints()
+    lexicon.write_text("entity_labels: {company: 医院}\n", encoding="utf-8")
+    after_lexicon = fingerprints()
+    assert after_lexicon[0] != annotate and after_lexicon[1] == prepare
+    synonyms.write_text("上涨 升高\n", encoding="utf-8")
+    after_synonyms = fingerprints()
+    assert after_synonyms[0] == after_lexicon[0] and after_synonyms[1] != prepare

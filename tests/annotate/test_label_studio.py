@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from annotation_samples import EXAMPLE_TASKS, MakeDoc
+from annotation_samples import EXAMPLE_TASKS, MakeDoc, example_task
 
 from vertune.annotate.answers import answer_of
 from vertune.annotate.label_studio import (
@@ -21,12 +21,12 @@ from vertune.annotate.label_studio import (
 )
 from vertune.annotate.prelabel.labellers import best_prelabel, prelabel_documents
 from vertune.annotate.simulate import simulate_annotation
-from vertune.annotate.tasks import TaskSpec, resolve_task
+from vertune.annotate.tasks import TaskSpec
 from vertune.records import Annotation, Document, Rejection
 
 
 def spec_of(name: str, docs: list[Document]) -> TaskSpec:
-    return resolve_task(next(t for t in EXAMPLE_TASKS if t.name == name), docs)
+    return example_task(name, docs)
 
 
 def as_label_studio_export(tasks: list[dict[str, Any]], spec: TaskSpec, labels: list[Annotation]) -> list[dict[str, Any]]:
@@ -108,7 +108,7 @@ HAND_WRITTEN_EXPORT = [{
 
 
 def test_hand_written_label_studio_export(tmp_path: Path) -> None:
-    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "relations"), [])
+    spec = example_task("relations", [])
     path = tmp_path / "export.json"
     path.write_text(json.dumps(HAND_WRITTEN_EXPORT, ensure_ascii=False), encoding="utf-8")
     imported = read_export(path, spec)
@@ -121,7 +121,7 @@ def test_hand_written_label_studio_export(tmp_path: Path) -> None:
 
 
 def test_offsets_off_by_an_emoji_are_reanchored(tmp_path: Path) -> None:
-    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "entities"), [])
+    spec = example_task("entities", [])
     text = "解决了👍招商银行效率高"
     task = {"id": 1, "data": {"text": text, "doc_id": "d1"}, "annotations": [{"id": 1, "completed_by": 1, "result": [
         {"id": "r", "from_name": "label", "to_name": "text", "type": "labels",
@@ -157,7 +157,7 @@ def broken(field: str, value: Any) -> list[dict[str, Any]]:
     ("annotations.0.result", "oops", "annotations[0].result"),
 ])
 def test_malformed_export_names_task_and_field(field: str, value: Any, named: str, tmp_path: Path) -> None:
-    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "qa"), [])
+    spec = example_task("qa", [])
     path = _write(tmp_path, broken(field, value))
     rejection = _only_rejection(path, spec)
     assert rejection.item.startswith(f"{path}: task 7") and rejection.detail.startswith(f"field '{named}': ")
@@ -171,7 +171,7 @@ def _only_rejection(path: Path, spec: TaskSpec) -> Rejection:
 
 
 def test_bad_spans_and_relations_are_named(tmp_path: Path) -> None:
-    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "relations"), [])
+    spec = example_task("relations", [])
     export = json.loads(json.dumps(HAND_WRITTEN_EXPORT))
     export[0]["annotations"][0]["result"][0]["value"]["start"] = "abc"
     assert _only_rejection(_write(tmp_path, export), spec).detail.startswith("field 'annotations[0].result[0].value.start'")
@@ -185,7 +185,7 @@ def test_bad_spans_and_relations_are_named(tmp_path: Path) -> None:
 
 
 def test_not_json_and_not_a_list(tmp_path: Path, doc: MakeDoc) -> None:
-    spec = resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "qa"), [])
+    spec = example_task("qa", [])
     path = tmp_path / "x.json"
     path.write_text("[{", encoding="utf-8")
     with pytest.raises(LabelStudioError, match="not valid JSON"):
@@ -207,7 +207,7 @@ def _write(tmp_path: Path, data: Any) -> Path:
 
 
 def _relations_spec() -> TaskSpec:
-    return resolve_task(next(t for t in EXAMPLE_TASKS if t.name == "relations"), [])
+    return example_task("relations", [])
 
 
 def _with_arrow(**arrow: Any) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from annotation_samples import EXAMPLE_TASKS, MakeDoc
+from annotation_samples import EXAMPLE_TASKS, FINANCE_LEXICON, MakeDoc
 
 from vertune.annotate.prelabel.model import ModelLabeller, build_prompt, parse_answer
 from vertune.annotate.tasks import TaskSpec, resolve_task
@@ -17,7 +17,7 @@ from vertune.annotate.tasks import TaskSpec, resolve_task
 
 def spec_of(name: str) -> TaskSpec:
     task = next(t for t in EXAMPLE_TASKS if t.name == name)
-    return resolve_task(task.model_copy(update={"labels": task.labels or ["查询余额", "挂失补卡"]}), [])
+    return resolve_task(task.model_copy(update={"labels": task.labels or ["查询余额", "挂失补卡"]}), [], lexicon=FINANCE_LEXICON)
 
 
 def test_tiny_model_prelabels_without_crashing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, doc: MakeDoc) -> None:

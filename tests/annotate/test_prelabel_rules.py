@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from annotation_samples import EXAMPLE_TASKS, MakeDoc
+from annotation_samples import EXAMPLE_TASKS, FINANCE_LEXICON, MakeDoc, example_task
 
 from vertune.annotate.prelabel.entities import find_entities
 from vertune.annotate.prelabel.labellers import (
@@ -13,17 +15,17 @@ from vertune.annotate.prelabel.labellers import (
 )
 from vertune.annotate.prelabel.relations import find_relations
 from vertune.annotate.prelabel.sentiment import sentiment_score
-from vertune.annotate.tasks import TaskSpec, resolve_task
-from vertune.config import AnnotationTask
+from vertune.annotate.tasks import TaskSpec, resolve_task, resolve_tasks
+from vertune.config import AnnotationConfig, AnnotationTask, TaskType
 from vertune.records import Document
 
 
 def spec_of(name: str, docs: list[Document] | None = None) -> TaskSpec:
-    return resolve_task(next(t for t in EXAMPLE_TASKS if t.name == name), docs or [])
+    return example_task(name, docs or [])
 
 
 def found(text: str) -> list[tuple[str, str]]:
-    return [(entity.text, entity.label) for entity, _ in find_entities(text)]
+    return [(entity.text, entity.label) for entity, _ in find_entities(text, FINANCE_LEXICON)]
 
 
 def test_entities_in_an_earnings_sentence() -> None:
@@ -60,7 +62,7 @@ def test_entity_labeller_keeps_only_the_task_labels(doc: MakeDoc) -> None:
 
 
 def relations(text: str) -> list[tuple[str, str, str]]:
-    return [(head.text, tail.text, kind) for head, tail, kind, _ in find_relations(text)]
+    return [(head.text, tail.text, kind) for head, tail, kind, _ in find_relations(text, FINANCE_LEXICON)]
 
 
 def test_relations_publish_and_control_patterns() -> None:
@@ -91,12 +93,12 @@ def test_relation_labeller_indexes_its_entities(doc: MakeDoc) -> None:
     ("公司发布了2023年年度报告。", 0),
 ])
 def test_sentiment_lexicon_with_negation(text: str, sign: int) -> None:
-    score, _ = sentiment_score(text)
+    score, _ = sentiment_score(text, FINANCE_LEXICON)
     assert (score > 0) - (score < 0) == sign
 
 
 def test_sentiment_labeller_maps_custom_label_names(doc: MakeDoc) -> None:
-    spec = resolve_task(AnnotationTask(name="s", tier=2, type="sentiment", labels=["正面", "中性", "负面"]), [])
+    spec = resolve_task(AnnotationTask(name="s", tier=2, type="sentiment", labels=["正面", "中性", "负面"]), [], lexicon=FINANCE_LEXICON)
     negative = LABELLERS["sentiment"][1](spec, doc("forum", "业绩暴跌，太失望，气死了"))
     neutral = LABELLERS["sentiment"][1](spec, doc("news", "公司召开股东大会。"))
     assert negative.sentiment == "负面" and negative.confidence > neutral.confidence
@@ -157,9 +159,48 @@ def test_extractive_summary_takes_lead_and_figure_sentences(doc: MakeDoc) -> Non
 
 def test_every_prelabel_names_its_source_and_confidence(finance_docs: list[Document]) -> None:
     for task in EXAMPLE_TASKS:
-        spec = resolve_task(task, finance_docs)
+        spec = resolve_task(task, finance_docs, lexicon=FINANCE_LEXICON)
         labels = prelabel_documents(spec, [d for d in finance_docs if spec.selects(d)])
         assert labels, task.name
         for label in labels:
             assert label.meta["source"] == label.annotator and label.status == "pre-labelled"
             assert label.confidence is not None and 0.0 <= label.confidence <= 1.0
+
+
+MEDICAL_LEXICON = """\
+# A hospital project's vocabulary: institutions by name and suffix, lab tests as indicators.
+entity_labels: {company: 医疗机构, indicator: 检验指标, date: 日期, percent: 百分比}
+companies: [北京协和医院]
+company_suffixes: [人民医院, 医院, 卫生院, 诊所]
+company_generic_prefixes: [该, 本, 我, 上级]
+company_cut_words: [就诊于, 转入, 前往]
+indicators: [血红蛋白, 白细胞计数, 空腹血糖, 糖化血红蛋白]
+"""
+MEDICAL_NOTE = ("患者2024年3月5日就诊于北京协和医院，空腹血糖7.8mmol/L，糖化血红蛋白较上月升高12%，"
+                "自付费用3,000元，次日转入滨江县人民医院，建议前往上级医院复查。")
+
+
+def test_a_medical_lexicon_drives_the_entity_prelabeller(tmp_path: Path, doc: MakeDoc) -> None:
+    (tmp_path / "lexicon").mkdir()
+    (tmp_path / "lexicon" / "medical.yaml").write_text(MEDICAL_LEXICON, encoding="utf-8")
+    config = AnnotationConfig(lexicon="lexicon/medical.yaml", tasks=[AnnotationTask(name="ner", tier=1, type="entities")])
+    (spec,) = resolve_tasks(config, [], base_dir=tmp_path)
+    assert spec.labels == ("医疗机构", "检验指标", "日期", "百分比")
+    (label,) = prelabel_documents(spec, [doc("emr", MEDICAL_NOTE)])
+    assert [(e.text, e.label) for e in label.entities] == [
+        ("2024年3月5日", "日期"), ("北京协和医院", "医疗机构"), ("空腹血糖", "检验指标"), ("糖化血红蛋白", "检验指标"),
+        ("12%", "百分比"), ("滨江县人民医院", "医疗机构"),
+    ]  # 3,000元 is an amount, a kind this lexicon does not label; no finance word is known
+
+
+def test_without_a_lexicon_the_rules_that_need_one_stay_silent(doc: MakeDoc) -> None:
+    def spec(name: str, task_type: TaskType, labels: list[str]) -> TaskSpec:
+        return resolve_task(AnnotationTask(name=name, tier=1, type=task_type, labels=labels), [])
+
+    report = doc("news", "贵州茅台2023年实现营业收入1,476.94亿元，同比增长18.04%，业绩超预期。客户：我卡丢了，帮我挂失。")
+    assert prelabel_documents(spec("e", "entities", ["公司", "金额", "日期"]), [report]) == []
+    assert prelabel_documents(spec("s", "sentiment", ["positive", "neutral", "negative"]), [report]) == []
+    assert prelabel_documents(spec("i", "intent", ["挂失补卡", "查询余额"]), [report]) == []
+    text = "白酒行业2024年展望。高端白酒需求保持稳健。渠道库存处于低位。贵州茅台2023年营业收入1,476.94亿元，同比增长18.04%。"
+    (summary,) = prelabel_documents(spec("m", "summary", []), [doc("research", text)])
+    assert summary.summary == "白酒行业2024年展望。高端白酒需求保持稳健。"  # lead sentences; figures need the lexicon

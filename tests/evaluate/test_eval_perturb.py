@@ -1,10 +1,14 @@
 import random
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from vertune.evaluate import perturb
+from vertune.prepare.augment import load_synonyms
+
+FINANCE_SYNONYMS = load_synonyms(Path(__file__).resolve().parents[2] / "examples/finance/lexicon/synonyms_zh_finance.txt")
 
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 _SMALL = {"十": 10, "百": 100, "千": 1000}
@@ -61,7 +65,7 @@ def _values(text: str) -> list[float]:
 @pytest.mark.parametrize("name", list(perturb.PERTURBATIONS))
 def test_every_perturbation_keeps_protected_strings_and_identifiers(name: str) -> None:
     for seed in range(20):
-        changed = perturb.PERTURBATIONS[name](TEXT, PROTECT, random.Random(seed), "zh")
+        changed = perturb.perturbations(FINANCE_SYNONYMS)[name](TEXT, PROTECT, random.Random(seed), "zh")
         assert changed is not None and changed != TEXT
         for kept in [*PROTECT, "ACCT464274", "0807", "3448", "2024年01月09日", "22:15"]:
             if name != "width" or kept in PROTECT:
@@ -108,9 +112,12 @@ def test_perturbations_that_find_nothing_return_none() -> None:
     assert perturb.typos("贵州茅台", ["贵州茅台"], random.Random(0), "zh") is None
 
 
-def test_synonyms_use_the_finance_dictionary() -> None:
-    changed = perturb.synonyms("营业收入大幅增长", [], random.Random(0), "zh")
+def test_synonyms_use_the_projects_dictionary() -> None:
+    changed = perturb.synonyms("营业收入大幅增长", [], random.Random(0), "zh", dictionary=FINANCE_SYNONYMS)
     assert changed is not None and "营业收入" not in changed and changed.startswith(("营收", "营业额"))
+    bound = perturb.perturbations(FINANCE_SYNONYMS)["synonyms"]
+    assert bound("营业收入大幅增长", [], random.Random(0), "zh") == changed
+    assert perturb.perturbations(None)["synonyms"]("营业收入大幅增长", [], random.Random(0), "zh") is None  # no list, no change
 
 
 def test_distractors_and_injection_carry_no_numbers_or_labels() -> None:

@@ -1,13 +1,17 @@
 import json
 import re
 from collections import Counter
+from pathlib import Path
 
 from eval_examples import TASKS, domain_test_samples, english_sample
 
 from vertune.evaluate import suites
 from vertune.evaluate.perturb import PERTURBATIONS
 from vertune.evaluate.scoring import chosen_letter, final_number
+from vertune.prepare.augment import load_synonyms
 from vertune.prepare.general import GENERAL_FILE
+
+FINANCE_SYNONYMS = load_synonyms(Path(__file__).resolve().parents[2] / "examples/finance/lexicon/synonyms_zh_finance.txt")
 
 
 def test_domain_items_hold_the_prompt_without_the_answer() -> None:
@@ -43,7 +47,7 @@ def test_perturbed_items_change_only_the_passage_and_never_what_the_answer_needs
     for item in items:
         before, passage, after = suites.split_prompt(item)
         protect = suites.answer_strings(item.task_type, item.gold, item.labels)
-        for variant in suites.perturbed_items(item):
+        for variant in suites.perturbed_items(item, FINANCE_SYNONYMS):
             seen[variant.variant] += 1
             assert variant.gold == item.gold and variant.labels == item.labels and variant.source_id == item.id
             assert variant.request.messages[0] == item.request.messages[0]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from vertune.config import Config, parse_config
 from vertune.records import Annotation, Entity, QAPair, Relation, content_id
 
+FINANCE_SYNONYMS = str(Path(__file__).resolve().parents[2] / "examples" / "finance" / "lexicon" / "synonyms_zh_finance.txt")
 CONFIG = """
 project: prep-test
 seed: 3

@@ -1,9 +1,10 @@
 import pytest
 
-from gold_examples import gold, make_config, many_sentiments, one_of_each
+from gold_examples import FINANCE_SYNONYMS, gold, make_config, many_sentiments, one_of_each
 from vertune.prepare.build import prepare_samples
 
-AUGMENT = "prepare: {augment: {synonyms: true, synonym_ratio: 0.5, back_translation: true}, general_ratio: 0.1}\n"
+AUGMENT = (f"prepare: {{augment: {{synonyms: true, synonyms_file: '{FINANCE_SYNONYMS}', synonym_ratio: 0.5, "
+           "back_translation: true}, general_ratio: 0.1}\n")
 
 
 def _translate_recording(calls: list[str]):

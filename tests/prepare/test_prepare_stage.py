@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from gold_examples import CONFIG, one_of_each
+from gold_examples import CONFIG, FINANCE_SYNONYMS, one_of_each
 from vertune.config import parse_config
 from vertune.pipeline import run_stage
 from vertune.records import Sample, read_jsonl, write_jsonl
@@ -20,7 +20,7 @@ def _workspace_after_annotate(root: Path, extra_lines: str = "") -> Workspace:
 
 def test_the_prepare_stage_writes_splits_exports_and_accounts_for_every_annotation(tmp_path: Path) -> None:
     workspace = _workspace_after_annotate(tmp_path / "ws", extra_lines="this is not json\n")
-    config = parse_config(CONFIG + f"workspace: {tmp_path / 'ws'}\nprepare: {{augment: {{synonyms: true}}}}\n")
+    config = parse_config(CONFIG + f"workspace: {tmp_path / 'ws'}\nprepare: {{augment: {{synonyms: true, synonyms_file: '{FINANCE_SYNONYMS}'}}}}\n")
     manifest = run_stage(stage_named("prepare"), config, workspace)
 
     out = tmp_path / "ws" / "prepare"

@@ -11,16 +11,18 @@ unchanged copy is never scored as a "perturbed" item). What is protected, always
 
 Numbers are rewritten only where the new form has the same value (1,000 ↔ 1000 ↔ 一千) and
 only when they are quantities (grouped, or followed by a unit): identifiers such as a card's
-last four digits, years and times are left as they are.
+last four digits, years and times are left as they are. Synonyms come from the project's own
+list (``prepare.augment.synonyms_file``); without one that perturbation finds nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable, Sequence
 
-from vertune.prepare.augment import load_synonyms
+from vertune.prepare.augment import Synonyms
 
 Span = tuple[int, int]
 Perturbation = Callable[[str, Sequence[str], random.Random, str], "str | None"]
@@ -114,9 +116,11 @@ def width(text: str, protect: Sequence[str], rng: random.Random, language: str) 
     return _replace(text, edits) if edits else None
 
 
-def synonyms(text: str, protect: Sequence[str], rng: random.Random, language: str) -> str | None:
-    """Replace every unprotected word of the finance synonym dictionary by another of its group."""
-    dictionary = load_synonyms()
+def synonyms(text: str, protect: Sequence[str], rng: random.Random, language: str,
+             dictionary: Synonyms | None = None) -> str | None:
+    """Replace every unprotected word of the project's synonym dictionary by another of its group."""
+    if dictionary is None:
+        return None
     protected = protected_spans(text, protect)
     edits = [(m.span(), rng.choice(dictionary.alternatives[m.group()]))
              for m in dictionary.pattern.finditer(text) if _free(m.span(), protected)]
@@ -209,3 +213,8 @@ PERTURBATIONS: dict[str, Perturbation] = {
     "numbers": numbers,
     "injection": injection,
 }
+
+
+def perturbations(dictionary: Synonyms | None) -> dict[str, Perturbation]:
+    """``PERTURBATIONS`` with the synonym one reading ``dictionary`` (the project's list)."""
+    return {**PERTURBATIONS, "synonyms": functools.partial(synonyms, dictionary=dictionary)}

@@ -23,6 +23,7 @@ from vertune.evaluate.report import write_report
 from vertune.evaluate.runners import ADAPTER_PREFIX, load_runner
 from vertune.evaluate.suites import EvalItem, build_suites
 from vertune.pipeline import StageContext
+from vertune.prepare.augment import Synonyms, load_synonyms
 from vertune.records import Rejection, Sample, read_jsonl
 from vertune.train.outputs import ADAPTER, FULL_MODEL, MERGED
 from vertune.workspace import Workspace
@@ -70,6 +71,12 @@ def _distinct_requests(items: Sequence[EvalItem]) -> int:
     return len({request_key(item.request) for item in items})
 
 
+def project_synonyms(config: Config) -> Synonyms | None:
+    """The project's synonym list (``prepare.augment.synonyms_file``) for the robustness suite."""
+    path = config.prepare.augment.synonyms_file
+    return load_synonyms(config.resolve(path)) if path else None
+
+
 def eval_stage(ctx: StageContext) -> None:
     """Base vs tuned on the configured suites; report and headline stats (see the module doc)."""
     config, settings = ctx.config, ctx.config.evaluation
@@ -80,7 +87,8 @@ def eval_stage(ctx: StageContext) -> None:
 
     samples, tasks = read_test_split(ctx.workspace, unreadable)
     ctx.counts["in"] += len(samples)
-    items = build_suites(settings.suites, samples, tasks, settings.max_new_tokens, settings.max_items_per_task)
+    items = build_suites(settings.suites, samples, tasks, settings.max_new_tokens, settings.max_items_per_task,
+                         project_synonyms(config))
     specs = {"base": config.model.base} if settings.compare_base else {}
     specs["tuned"] = tuned_spec(config, ctx.workspace)
     with ctx.progress(len(specs) * _distinct_requests(items), "evaluating") as advance:
@@ -102,7 +110,8 @@ def compare(a: str, b: str, config: Config, out_dir: Path, progress: Progress | 
     samples, tasks = read_test_split(Workspace(config.workspace_dir))
     settings = config.evaluation
     suites = settings.suites if samples else [s for s in settings.suites if s == "general"]
-    items = build_suites(suites, samples, tasks, settings.max_new_tokens, settings.max_items_per_task)
+    items = build_suites(suites, samples, tasks, settings.max_new_tokens, settings.max_items_per_task,
+                         project_synonyms(config))
     evaluation = evaluate_specs({"a": a, "b": b}, items, config, progress)
     return write_report(evaluation, out_dir, title=f"{a} vs {b}")
 

@@ -24,10 +24,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from vertune.evaluate.perturb import PERTURBATIONS
+from vertune.evaluate.perturb import PERTURBATIONS, perturbations
 from vertune.evaluate.runners import Request
 from vertune.evaluate.scoring import answer_budget, scorer_for
 from vertune.prepare.answers import ITEM_KEYS, parse_answer
+from vertune.prepare.augment import Synonyms
 from vertune.prepare.templates import GENERAL_SYSTEM, render_prompt
 from vertune.records import Sample
 
@@ -137,15 +138,15 @@ def answer_strings(task_type: str, gold: str, labels: Sequence[str]) -> list[str
     return [s for s in dict.fromkeys([*quoted, *labels]) if s]
 
 
-def perturbed_items(item: EvalItem) -> list[EvalItem]:
-    """Every perturbation of one domain item that changes its passage."""
+def perturbed_items(item: EvalItem, synonyms: Synonyms | None = None) -> list[EvalItem]:
+    """Every perturbation of one domain item that changes its passage (synonyms from the project's list)."""
     parts = split_prompt(item)
     if parts is None:
         return []
     before, passage, after = parts
     protect = answer_strings(item.task_type, item.gold, item.labels)
     variants = []
-    for name, perturb in PERTURBATIONS.items():
+    for name, perturb in perturbations(synonyms).items():
         changed = perturb(passage, protect, random.Random(f"{name}:{item.id}"), item.language)
         if changed is None or changed == passage:
             continue
@@ -155,18 +156,19 @@ def perturbed_items(item: EvalItem) -> list[EvalItem]:
     return variants
 
 
-def robustness_items(domain: Sequence[EvalItem], limit: int | None = None) -> list[EvalItem]:
+def robustness_items(domain: Sequence[EvalItem], limit: int | None = None,
+                     synonyms: Synonyms | None = None) -> list[EvalItem]:
     """The originals (``variant`` "original") and their perturbed copies, capped as the module doc says."""
     originals = cap_per_task(domain, None if limit is None else max(1, limit // len(PERTURBATIONS)))
     items = []
     for item in originals:
         items.append(replace(item, suite="robustness", variant=ORIGINAL, source_id=item.id))
-        items += perturbed_items(item)
+        items += perturbed_items(item, synonyms)
     return items
 
 
 def build_suites(suites: Sequence[str], test_samples: Sequence[Sample], tasks: Mapping[str, Mapping[str, Any]],
-                 max_new_tokens: int, limit: int | None) -> list[EvalItem]:
+                 max_new_tokens: int, limit: int | None, synonyms: Synonyms | None = None) -> list[EvalItem]:
     """Every item of the wanted suites, domain first."""
     unknown = set(suites) - set(SUITES)
     if unknown:
@@ -178,6 +180,6 @@ def build_suites(suites: Sequence[str], test_samples: Sequence[Sample], tasks: M
     if "general" in suites:
         items += general_items(max_new_tokens, limit)
     if "robustness" in suites:
-        items += robustness_items(domain, limit)
+        items += robustness_items(domain, limit, synonyms)
     return items
 

@@ -1,5 +1,8 @@
 """Training-set augmentation: domain synonym replacement and back-translation.
 
+The synonym list is the project's (``prepare.augment.synonyms_file``; the finance example's is
+``examples/finance/lexicon/synonyms_zh_finance.txt``): the package ships none.
+
 Both work on a gold annotation's text and return a new annotation (same id, so lineage still
 points at the original), which is then turned into samples exactly like the original. That
 keeps answers consistent with the changed text: entity offsets are moved along, and nothing
@@ -28,8 +31,6 @@ from pathlib import Path
 
 from vertune.records import Annotation, Entity
 
-SYNONYMS_FILE = Path(__file__).with_name("synonyms_zh_finance.txt")
-
 # (text, target language code) -> translated text, e.g. a wrapper around an MT model or API.
 Translate = Callable[[str, str], str]
 
@@ -53,11 +54,20 @@ class Synonyms:
         self.pattern = re.compile("|".join(map(re.escape, longest_first)) or r"(?!)")
 
 
-@lru_cache(maxsize=4)
-def load_synonyms(path: Path = SYNONYMS_FILE) -> Synonyms:
+def load_synonyms(path: str | Path) -> Synonyms:
     """Read a synonym file: one group per line, words separated by spaces, ``#`` comments."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"prepare.augment.synonyms_file: synonym file {path} does not exist") from None
+    return _parse_synonyms(text)
+
+
+@lru_cache(maxsize=4)
+def _parse_synonyms(text: str) -> Synonyms:
     groups = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         words = line.split("#", 1)[0].split()
         if len(words) > 1:
             groups.append(words)

@@ -100,8 +100,8 @@ def _augmented(
     """Augmented copies of the train annotations' samples, marked in ``meta["augmented"]``."""
     settings = config.prepare.augment
     makers: list[tuple[str, Callable[[Annotation, TaskSpec], Annotation | None]]] = []
-    if settings.synonyms:
-        synonyms = load_synonyms()
+    if settings.synonyms and settings.synonyms_file:  # the config refuses synonyms without a file
+        synonyms = load_synonyms(config.resolve(settings.synonyms_file))
         makers.append(("synonyms", lambda a, spec: synonym_variant(a, synonyms, settings.synonym_ratio, config.seed)))
     if settings.back_translation:
         if translate is None:

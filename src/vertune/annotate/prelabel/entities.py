@@ -4,7 +4,8 @@ financial indicators from the lexicon, plus companies by shape: a company suffix
 a name found that way.
 
 Overlapping candidates are resolved longest first, so "2023年营业收入12.5亿元" yields a date,
-an indicator and an amount rather than fragments.
+an indicator and an amount rather than fragments. Only the kinds the lexicon's
+``entity_labels`` names are labelled; without a lexicon the labeller finds nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vertune.annotate.prelabel.base import draft
-from vertune.annotate.prelabel.lexicon import Lexicon, alternation, default_lexicon
+from vertune.annotate.prelabel.lexicon import Lexicon, alternation
 from vertune.records import Annotation, Document, Entity
 
 if TYPE_CHECKING:
@@ -120,21 +121,23 @@ def candidates(text: str, lexicon: Lexicon) -> list[Candidate]:
     return found + companies + _repeated_mentions(text, companies)
 
 
-def find_entities(text: str, lexicon: Lexicon | None = None) -> list[tuple[Entity, float]]:
+def find_entities(text: str, lexicon: Lexicon) -> list[tuple[Entity, float]]:
     """Non-overlapping entities in ``text`` with their confidence, in text order."""
-    lexicon = lexicon or default_lexicon()
+    labels = lexicon.entity_labels
     kept: list[Candidate] = []
-    for cand in sorted(candidates(text, lexicon), key=lambda c: (-(c.end - c.start), -c.confidence, c.start)):
+    named = [cand for cand in candidates(text, lexicon) if cand.kind in labels]
+    for cand in sorted(named, key=lambda c: (-(c.end - c.start), -c.confidence, c.start)):
         if all(cand.end <= k.start or cand.start >= k.end for k in kept):
             kept.append(cand)
     kept.sort(key=lambda c: c.start)
-    labels = lexicon.entity_labels
     return [(Entity(start=c.start, end=c.end, label=labels[c.kind], text=text[c.start : c.end]), c.confidence) for c in kept]
 
 
 def label_entities(spec: TaskSpec, doc: Document) -> Annotation | None:
-    """The entities of the task's label set found in ``doc``; None when there are none."""
-    found = [(entity, conf) for entity, conf in find_entities(doc.text) if entity.label in spec.labels]
+    """The entities of the task's label set found in ``doc``; None when there are none (or no lexicon)."""
+    if spec.lexicon is None:
+        return None
+    found = [(entity, conf) for entity, conf in find_entities(doc.text, spec.lexicon) if entity.label in spec.labels]
     if not found:
         return None
     confidence = sum(conf for _, conf in found) / len(found)

@@ -1,11 +1,10 @@
-"""Keyword intent labeller: the intent whose lexicon keywords occur most often wins."""
+"""Keyword intent labeller: the intent whose lexicon keywords occur most often wins (none without a lexicon)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from vertune.annotate.prelabel.base import draft
-from vertune.annotate.prelabel.lexicon import default_lexicon
 from vertune.records import Annotation, Document
 
 if TYPE_CHECKING:
@@ -16,9 +15,11 @@ SOURCE = "rules:intent_keywords"
 
 def label_intent(spec: TaskSpec, doc: Document) -> Annotation | None:
     """The best-scoring intent among the task's labels; None when no keyword occurs."""
+    if spec.lexicon is None:
+        return None
     scores = {
         intent: sum(doc.text.count(word) for word in words)
-        for intent, words in default_lexicon().intents.items()
+        for intent, words in spec.lexicon.intents.items()
         if intent in spec.labels
     }
     ranked = sorted(scores.items(), key=lambda item: -item[1])

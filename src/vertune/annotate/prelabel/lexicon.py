@@ -1,7 +1,16 @@
 """The vocabulary of the rule pre-labellers, read from a YAML file so the domain stays data.
 
-The shipped ``zh_finance.yaml`` serves the Chinese-finance example; another domain swaps the
-file, not the code.
+A lexicon belongs to a project, not to the package: the config names it
+(``annotation.lexicon: lexicon/zh_finance.yaml``, resolved against the config's folder), and
+the finance example ships ``examples/finance/lexicon/zh_finance.yaml``. Every section is
+optional, so a medical lexicon names only what its rules need (say ``entity_labels``,
+``companies`` for hospitals, ``company_suffixes`` such as 医院, ``indicators`` for lab tests).
+
+Without a lexicon the rules that need one stay silent: no entity, relation, sentiment or
+intent pre-labels, summaries from the lead sentences only, QA without a company name unless
+the document's metadata gives one. Entity kinds that ``entity_labels`` does not name are not
+labelled, so a lexicon also chooses which of the generic patterns (amounts, dates,
+percentages, tickers) count.
 """
 
 from __future__ import annotations
@@ -9,13 +18,12 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-DEFAULT_LEXICON = "zh_finance.yaml"
+CONTROL_KEYS = ("verbs", "parent_phrases", "child_phrases", "copulas", "passive")
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, so compiled patterns can be cached per lexicon
@@ -35,41 +43,48 @@ class Lexicon:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Lexicon:
+        sentiment = data.get("sentiment") or {}
+        control = data.get("control") or {}
         return cls(
-            entity_labels=dict(data["entity_labels"]),
-            relation_labels=dict(data["relation_labels"]),
-            companies=_words(data["companies"]),
-            company_suffixes=_words(data["company_suffixes"]),
-            company_generic_prefixes=_words(data["company_generic_prefixes"]),
-            company_cut_words=_words(data["company_cut_words"]),
-            indicators=_words(data["indicators"]),
-            control={key: _words(words) for key, words in data["control"].items()},
-            positive=_words(data["sentiment"]["positive"]),
-            negative=_words(data["sentiment"]["negative"]),
-            negators=_words(data["sentiment"]["negators"]),
-            intents={str(intent): _words(words) for intent, words in data["intents"].items()},
+            entity_labels={str(kind): str(label) for kind, label in (data.get("entity_labels") or {}).items()},
+            relation_labels={str(kind): str(label) for kind, label in (data.get("relation_labels") or {}).items()},
+            companies=_words(data.get("companies")),
+            company_suffixes=_words(data.get("company_suffixes")),
+            company_generic_prefixes=_words(data.get("company_generic_prefixes")),
+            company_cut_words=_words(data.get("company_cut_words")),
+            indicators=_words(data.get("indicators")),
+            control={key: _words(control.get(key)) for key in CONTROL_KEYS},
+            positive=_words(sentiment.get("positive")),
+            negative=_words(sentiment.get("negative")),
+            negators=_words(sentiment.get("negators")),
+            intents={str(intent): _words(words) for intent, words in (data.get("intents") or {}).items()},
         )
 
 
-def _words(values: list[Any]) -> tuple[str, ...]:
+def _words(values: list[Any] | None) -> tuple[str, ...]:
     """YAML reads 12378 as a number; every lexicon entry is text."""
-    return tuple(str(value) for value in values)
+    return tuple(str(value) for value in values or ())
 
 
-def load_lexicon(path: str | Path | None = None) -> Lexicon:
-    """Read a lexicon file; without ``path`` the shipped Chinese-finance one."""
-    if path is None:
-        text = resources.files("vertune.annotate.prelabel").joinpath(DEFAULT_LEXICON).read_text(encoding="utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    return Lexicon.from_mapping(yaml.safe_load(text))
+def load_lexicon(path: str | Path) -> Lexicon:
+    """Read a lexicon file; the same content gives the same ``Lexicon`` (its compiled patterns stay cached)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"annotation.lexicon: lexicon file {path} does not exist") from None
+    return _parse(text, str(path))
 
 
-@functools.cache
-def default_lexicon() -> Lexicon:
-    return load_lexicon()
+@functools.lru_cache(maxsize=8)
+def _parse(text: str, where: str) -> Lexicon:
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: a lexicon is a mapping of sections (entity_labels, companies, …)")
+    return Lexicon.from_mapping(data)
 
 
 def alternation(words: tuple[str, ...] | list[str]) -> str:
-    """A regex matching any of ``words``, longest first so "净利润率" beats "净利润"."""
-    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
+    """A regex matching any of ``words``, longest first so "净利润率" beats "净利润"; matches
+    nothing when ``words`` is empty (an empty alternation would match everywhere)."""
+    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True)) or r"(?!)"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from vertune.annotate.prelabel.base import draft
 from vertune.annotate.prelabel.entities import find_entities
 from vertune.annotate.prelabel.extraction import elements_of, field_name, format_value
-from vertune.annotate.prelabel.lexicon import default_lexicon
+from vertune.annotate.prelabel.lexicon import Lexicon
 from vertune.records import Annotation, Document, QAPair
 
 if TYPE_CHECKING:
@@ -24,13 +24,15 @@ ELEMENTS_CONFIDENCE = 0.9
 THREAD_CONFIDENCE = 0.6
 
 
-def company_of(doc: Document) -> str:
-    """The company a report is about: ``meta["company"]``, else the first company named."""
+def company_of(doc: Document, lexicon: Lexicon | None) -> str:
+    """The company a report is about: ``meta["company"]``, else the first company named (by the lexicon)."""
     if doc.meta.get("company"):
         return str(doc.meta["company"])
-    company = default_lexicon().entity_labels["company"]
+    company = lexicon.entity_labels.get("company") if lexicon is not None else None
+    if company is None:
+        return ""
     for text in (doc.title, doc.text):
-        names = [entity.text for entity, _ in find_entities(text) if entity.label == company]
+        names = [entity.text for entity, _ in find_entities(text, lexicon) if entity.label == company]
         if names:
             return names[0]
     return ""
@@ -40,7 +42,7 @@ def qa_from_elements(spec: TaskSpec, doc: Document) -> Annotation | None:
     elements = elements_of(doc)
     if not elements:
         return None
-    company = company_of(doc)
+    company = company_of(doc, spec.lexicon)
     pairs = [
         QAPair(question=f"{company}{field_name(e)}是多少？", answer=format_value(e["value"], e.get("unit"))) for e in elements
     ]

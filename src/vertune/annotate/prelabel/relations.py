@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from vertune.annotate.prelabel.base import draft, sentences
 from vertune.annotate.prelabel.entities import find_entities
-from vertune.annotate.prelabel.lexicon import Lexicon, default_lexicon
+from vertune.annotate.prelabel.lexicon import Lexicon
 from vertune.records import Annotation, Document, Entity, Relation
 
 if TYPE_CHECKING:
@@ -49,11 +49,10 @@ def _control(text: str, companies: list[Entity], lexicon: Lexicon) -> list[Link]
     return links
 
 
-def find_relations(text: str, lexicon: Lexicon | None = None) -> list[tuple[Entity, Entity, str, float]]:
+def find_relations(text: str, lexicon: Lexicon) -> list[tuple[Entity, Entity, str, float]]:
     """(head, tail, relation kind, confidence) for every rule relation in ``text``."""
-    lexicon = lexicon or default_lexicon()
     entities = [entity for entity, _ in find_entities(text, lexicon)]
-    company, indicator = lexicon.entity_labels["company"], lexicon.entity_labels["indicator"]
+    company, indicator = lexicon.entity_labels.get("company"), lexicon.entity_labels.get("indicator")
     found = []
     for start, end in sentences(text):
         inside = [e for e in entities if start <= e.start and e.end <= end]
@@ -66,9 +65,12 @@ def find_relations(text: str, lexicon: Lexicon | None = None) -> list[tuple[Enti
 
 
 def label_relations(spec: TaskSpec, doc: Document) -> Annotation | None:
-    """The relations of the task's label set in ``doc``, with the entities they link."""
-    names = default_lexicon().relation_labels
-    found = [(h, t, names[kind], conf) for h, t, kind, conf in find_relations(doc.text) if names[kind] in spec.labels]
+    """The relations of the task's label set in ``doc``, with the entities they link; None without a lexicon."""
+    if spec.lexicon is None:
+        return None
+    names = spec.lexicon.relation_labels
+    found = [(h, t, names[kind], conf) for h, t, kind, conf in find_relations(doc.text, spec.lexicon)
+             if names.get(kind) in spec.labels]
     if not found:
         return None
     entities = sorted({e.start: e for h, t, _, _ in found for e in (h, t)}.values(), key=lambda e: e.start)

@@ -1,7 +1,7 @@
 """Lexicon sentiment labeller: count polar words, flip those just after a negator ("不满意").
 
 A word inside a longer matched word does not count twice; no polar word at all gives a
-low-confidence ``neutral``.
+low-confidence ``neutral``. Without a lexicon (no polar words known) there is no pre-label.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from vertune.annotate.prelabel.base import draft
-from vertune.annotate.prelabel.lexicon import Lexicon, alternation, default_lexicon
+from vertune.annotate.prelabel.lexicon import Lexicon, alternation
 from vertune.records import Annotation, Document
 
 if TYPE_CHECKING:
@@ -27,9 +27,8 @@ def _patterns(lexicon: Lexicon) -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(alternation(lexicon.positive + lexicon.negative)), re.compile(alternation(lexicon.negators))
 
 
-def sentiment_score(text: str, lexicon: Lexicon | None = None) -> tuple[int, int]:
+def sentiment_score(text: str, lexicon: Lexicon) -> tuple[int, int]:
     """(positive − negative score, number of polar words) of ``text``."""
-    lexicon = lexicon or default_lexicon()
     words, negators = _patterns(lexicon)
     score = hits = 0
     for match in words.finditer(text):
@@ -42,7 +41,9 @@ def sentiment_score(text: str, lexicon: Lexicon | None = None) -> tuple[int, int
 
 
 def label_sentiment(spec: TaskSpec, doc: Document) -> Annotation | None:
-    score, hits = sentiment_score(doc.text)
+    if spec.lexicon is None or not spec.lexicon.positive + spec.lexicon.negative:
+        return None
+    score, hits = sentiment_score(doc.text, spec.lexicon)
     polarity = "positive" if score > 0 else "negative" if score < 0 else "neutral"
     label = spec.polarity_label(polarity)
     if label is None:
