@@ -13,6 +13,11 @@ Chinese punctuation ，；：？！（） into ASCII and "…" into "...". Those
 character in ``keep``, are shielded from NFKC and survive verbatim. Characters NFKC does not
 touch (。“”《》、【】「」¥ € £ ‰) need no shielding. Superscripts are flattened by NFKC
 ("m²" -> "m2") unless listed in ``keep``.
+
+Boilerplate that reposts add around a text is removed from a document's body: a repost note
+at the start or end (转载自…：, 【转载自…】, 来源：…) and disclaimer paragraphs (免责声明：…, 版权声明：…).
+It is not the document's content, and it is what makes two copies of one text look different
+to near-duplicate detection.
 """
 
 from __future__ import annotations
@@ -42,6 +47,26 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+
+# A repost note names where a text was copied from: 转载自新浪财经：, 【转载自东方财富网】, 来源：证券时报.
+_REPOST_NOTE = r"(?:本文|本帖|文章)?(?:转载[自于][:：]?|转自[:：]|(?:原文|文章|本文)?来源[:：])"
+_SOURCE_NAME = r"[^\s【】\[\]（）()。：:，,！!？?]{1,40}"
+_REPOST_PREFIX = re.compile(
+    rf"\A\s*(?P<open>[【\[（(])?\s*{_REPOST_NOTE}\s*{_SOURCE_NAME}"
+    r"(?(open)\s*[】\]）)]\s*[:：，,。]?|\s*(?:[:：，,。！!]|\n))\s*"
+)
+_REPOST_SUFFIX = re.compile(
+    rf"\s*(?:[【\[（(]\s*{_REPOST_NOTE}\s*{_SOURCE_NAME}\s*[】\]）)]|(?<![^\n]){_REPOST_NOTE}\s*{_SOURCE_NAME})[ \t]*\Z"
+)
+# A disclaimer paragraph: from its heading at a line or sentence start to the next blank line.
+_DISCLAIMER = re.compile(
+    r"(?:(?<![^\n])|(?<=[。！？!?]))[ \t]*[【\[]?(?:免责声明|免责条款|版权声明)[】\]]?\s*[:：][^\n]*(?:\n(?![ \t]*\n)[^\n]*)*"
+)
+# Every repost note and disclaimer holds one of these: a cheap test before the patterns.
+_BOILERPLATE_WORDS = ("转载", "转自", "来源", "免责", "版权声明")
+# Signs of a reformatted copy that cleaning does not change: ASCII punctuation against Chinese.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_ASCII_PUNCT_IN_CHINESE = re.compile(rf"(?<=[{_HAN}])[,.;:?!]|[,;:?!](?=[{_HAN}])")
 
 
 @lru_cache(maxsize=None)
@@ -105,25 +130,73 @@ def clean_text(text: str, keep: Iterable[str] = ()) -> str:
     return normalise_whitespace(text)
 
 
+def boilerplate_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the repost notes and disclaimer paragraphs in ``text``, in order."""
+    if not any(word in text for word in _BOILERPLATE_WORDS):
+        return []
+    spans = [m.span() for m in _DISCLAIMER.finditer(text)]
+    for pattern in (_REPOST_PREFIX, _REPOST_SUFFIX):
+        match = pattern.search(text)
+        if match and match.end() > match.start() and not any(a <= match.start() < b for a, b in spans):
+            spans.append(match.span())
+    return sorted(spans)
+
+
+def strip_boilerplate(text: str) -> tuple[str, list[str]]:
+    """``text`` without its repost notes and disclaimers, and the removed pieces (stripped)."""
+    spans = boilerplate_spans(text)
+    if not spans:
+        return text, []
+    kept, removed, position = [], [], 0
+    for start, end in spans:
+        kept.append(text[position:start])
+        removed.append(text[start:end].strip())
+        position = max(position, end)
+    kept.append(text[position:])
+    return normalise_whitespace("".join(kept)), removed
+
+
+# Full-width ASCII forms and the ideographic space, which cleaning rewrites (NFKC) by default.
+_WIDE = re.compile(
+    "[" + "".join(re.escape(chr(cp)) for cp in range(0xFF01, 0xFF5F) if chr(cp) not in SHIELDED_FROM_NFKC) + "\u3000]"
+)
+# Characters outside what clean Chinese and English text is made of; only these can be removable.
+_UNUSUAL = re.compile(r"[^\n\x20-\x7e\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e“”‘’…—·]")
+
+
+def noise(text: str) -> int:
+    """How far ``text`` is from a clean original, in characters: its repost notes and
+    disclaimers, the characters cleaning would rewrite or remove, and ASCII punctuation against
+    Chinese characters. Deduplication keeps the copy with the least, not the longest, which is
+    usually the repost with a prefix or a disclaimer added."""
+    boilerplate = sum(end - start for start, end in boilerplate_spans(text))
+    removable = frozenset(REMOVED_CATEGORIES)
+    removed = sum(unicodedata.category(c) in removable and c not in DEFAULT_KEEP for c in _UNUSUAL.findall(text))
+    return boilerplate + len(_WIDE.findall(text)) + removed + len(_ASCII_PUNCT_IN_CHINESE.findall(text))
+
+
 def _clean_table(table: Table, keep: Iterable[str]) -> Table:
     rows = [[clean_text(cell, keep) for cell in row] for row in table.rows]
     return table.model_copy(update={"rows": rows, "caption": clean_text(table.caption, keep)})
 
 
 def clean_document(doc: Document, keep: Iterable[str] = ()) -> Document | Rejection:
-    """Clean title, text and tables; a document with no text left becomes a ``Rejection``.
+    """Clean title, text and tables and drop the text's repost notes and disclaimers (listed in
+    ``meta["boilerplate"]``); a document with no text left becomes a ``Rejection``.
 
     The id is kept: it names the source item, so later stages and rejections can be traced
     back to the raw record.
     """
     keep = frozenset("".join(keep))
-    text = clean_text(doc.text, keep)
+    text, boilerplate = strip_boilerplate(clean_text(doc.text, keep))
     if not text:
         return Rejection(stage="clean", item=doc.id, reason="empty after cleaning", detail=doc.text[:80])
+    meta = {**doc.meta, "boilerplate": boilerplate} if boilerplate else doc.meta
     return doc.model_copy(
         update={
             "title": clean_text(doc.title, keep),
             "text": text,
             "tables": [_clean_table(t, keep) for t in doc.tables],
+            "meta": meta,
         }
     )
