@@ -77,6 +77,9 @@ class DedupConfig(Section):
     exact: bool = True
     near: bool = True
     threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    # A copy holding this share of another's shingles is a near duplicate (one that lost a
+    # sentence); null turns the containment test off.
+    containment: float | None = Field(default=0.9, gt=0.0, le=1.0)
     num_perm: int = Field(default=128, ge=16)
     ngram: int = Field(default=5, ge=1)
     semantic: bool = False

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from vertune.data.chunk import chunk_text, token_histogram
-from vertune.data.clean import clean_document
+from vertune.data.clean import clean_document, noise
 from vertune.data.dedup import Removed, dedup
 from vertune.data.ingest import ingest, os_reason
 from vertune.pipeline import StageContext, StageFailed
@@ -133,6 +133,7 @@ def preprocess_stage(ctx: StageContext) -> None:
 
     settings = ctx.config.preprocess
     cleaned: list[Document] = []
+    noise_of: dict[str, int] = {}  # measured before cleaning, which hides what made a copy a repost
 
     def unreadable(rejection: Rejection) -> None:
         ctx.counts["in"] += 1
@@ -148,8 +149,9 @@ def preprocess_stage(ctx: StageContext) -> None:
                                  detail=f"{len(result.text)} chars < min_chars {settings.min_chars}: {result.text[:40]}"))
         else:
             cleaned.append(result)
+            noise_of[doc.id] = noise(doc.text)
 
-    kept = _deduplicate(ctx, cleaned)
+    kept = _deduplicate(ctx, cleaned, noise_of)
     tokenizer = load_tokenizer(ctx.config.model.base, trust_remote_code=ctx.config.model.trust_remote_code)
     pieces: list[Document] = []
     split = 0
@@ -165,14 +167,16 @@ def preprocess_stage(ctx: StageContext) -> None:
                      token_lengths=token_histogram([p.meta["n_tokens"] for p in pieces]))
 
 
-def _deduplicate(ctx: StageContext, docs: list[Document]) -> list[Document]:
-    """Drop exact, near and (optionally) semantic duplicates, keeping the longest of each
-    group; every dropped document is logged with its kept partner and similarity."""
+def _deduplicate(ctx: StageContext, docs: list[Document], noise_of: dict[str, int]) -> list[Document]:
+    """Drop exact, near and (optionally) semantic duplicates, keeping the copy of each exact or
+    near group that was cleanest as ingested (no repost note, disclaimer, full-width forms),
+    then the longest; every dropped document is logged with its kept partner and similarity."""
     settings = ctx.config.preprocess.dedup
     removed: list[Removed] = []
     if settings.exact or settings.near:
         result = dedup([(d.id, d.text) for d in docs], threshold=settings.threshold, near=settings.near,
-                       num_perm=settings.num_perm, ngram=settings.ngram, exact=settings.exact)
+                       num_perm=settings.num_perm, ngram=settings.ngram, exact=settings.exact,
+                       containment=settings.containment, score=lambda doc_id, _: -noise_of[doc_id])
         removed += result.removed
         ctx.stats["duplicate_clusters"] = len(result.clusters)
         keep = set(result.keep_ids)
@@ -184,8 +188,10 @@ def _deduplicate(ctx: StageContext, docs: list[Document]) -> list[Document]:
         docs = [d for d in docs if d.id not in dropped]
     with (ctx.out / "duplicates.jsonl").open("w", encoding="utf-8") as log:
         for item in removed:
-            log.write(json.dumps({"id": item.id, "kept_id": item.kept_id, "similarity": round(item.similarity, 4),
-                                  "kind": item.kind}) + "\n")
+            entry = {"id": item.id, "kept_id": item.kept_id, "similarity": round(item.similarity, 4), "kind": item.kind}
+            if item.containment is not None:
+                entry["containment"] = round(item.containment, 4)
+            log.write(json.dumps(entry) + "\n")
             ctx.reject(Rejection(stage="preprocess", item=item.id, reason=f"{item.kind} duplicate",
                                  detail=f"of {item.kept_id} (similarity {item.similarity:.2f})"))
     return docs
