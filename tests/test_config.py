@@ -1,3 +1,4 @@
+import json
 import time
 from pathlib import Path
 
@@ -5,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vertune.cli import app
-from vertune.config import Config, ConfigError, dump_config, load_config, parse_config
+from vertune.config import MASK, Config, ConfigError, dump_config, load_config, parse_config, public_dump
 
 MINIMAL = "project: demo\n"
 
@@ -68,14 +69,20 @@ def test_source_needs_exactly_one_origin() -> None:
 
 def test_split_ratios_must_sum_to_one() -> None:
     with pytest.raises(ConfigError, match="must be 1.0"):
-        parse_config("project: demo\npreprocess:\n  split: {train: 0.9, val: 0.2, test: 0.1}\n")
+        parse_config("project: demo\nprepare:\n  split: {train: 0.9, val: 0.2, test: 0.1}\n")
+
+
+def test_split_ratios_live_under_prepare_and_the_old_place_says_where_they_went() -> None:
+    assert parse_config("project: demo\nprepare:\n  split: {train: 0.7, val: 0.1, test: 0.2}\n").prepare.split.test == 0.2
+    with pytest.raises(ConfigError, match=r":3: unknown key 'preprocess.split'; it moved to 'prepare.split'"):
+        parse_config("project: demo\npreprocess:\n  split: {train: 0.7, val: 0.1, test: 0.2}\n")
 
 
 def test_environment_interpolation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VT_KEY", "s3cret")
     monkeypatch.delenv("VT_MISSING", raising=False)
     config = parse_config("project: demo\nserving:\n  api_keys: ['${VT_KEY}']\n  port: ${VT_MISSING:-9001}\n")
-    assert config.serving.api_keys == ["s3cret"]
+    assert [key.get_secret_value() for key in config.serving.api_keys] == ["s3cret"]
     assert config.serving.port == 9001
     with pytest.raises(ConfigError, match=r":3: environment variable \$\{VT_MISSING\} is not set"):
         parse_config("project: demo\nregistry:\n  url: ${VT_MISSING}\n")
@@ -164,3 +171,58 @@ def test_a_relative_model_folder_resolves_against_the_config_folder(tmp_path: Pa
 def test_hub_ids_and_embedded_specs_are_left_as_written(tmp_path: Path) -> None:
     for spec in ("Qwen/Qwen3-0.6B", "gpt2", "embedded:tiny-qwen3"):
         assert parse_config(f"project: demo\nmodel: {{base: '{spec}'}}\n", base_dir=tmp_path).model.base == spec
+
+
+SECRETS = {"VT_LS_KEY": "ls-3f9a1c", "VT_API": "api-77b2e0", "VT_S3": "s3-c0ffee", "VT_TOKEN": "tok-5e5e5e"}
+SECRET_CONFIG = """project: demo
+sources:
+  - {name: feed, synthetic: trades, params: {fraud_rate: 0.1, auth_header: "Bearer ${secret:VT_TOKEN}"}}
+annotation:
+  label_studio: {url: http://127.0.0.1:8080, api_key: "${VT_LS_KEY}"}
+registry:
+  url: s3://bucket/models
+  storage_options: {key: AKIAEXAMPLE, secret: "${VT_S3}", client_kwargs: {aws_session_token: t-9d9d}, anon: false}
+serving:
+  api_keys: ["${VT_API}"]
+"""
+
+
+@pytest.fixture
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    return {**SECRETS, "key": "AKIAEXAMPLE", "session": "t-9d9d"}
+
+
+def test_secrets_are_usable_but_masked_in_every_dump(secret_env: dict[str, str]) -> None:
+    config = parse_config(SECRET_CONFIG)
+    assert config.annotation.label_studio.api_key.get_secret_value() == "ls-3f9a1c"
+    assert config.serving.api_keys[0].get_secret_value() == "api-77b2e0"
+    assert config.registry.storage_options["secret"].get_secret_value() == "s3-c0ffee"
+    assert config.sources[0].params["auth_header"] == "Bearer tok-5e5e5e"  # ${secret:VAR} in a plain field
+    shown = dump_config(config) + json.dumps(public_dump(config)) + repr(config.annotation) + repr(config.registry)
+    for value in secret_env.values():
+        assert value not in shown
+    public = public_dump(config)
+    assert public["annotation"]["label_studio"] == {"url": "http://127.0.0.1:8080", "api_key": MASK}
+    assert public["registry"]["storage_options"]["anon"] is False  # only credentials are masked
+    assert public["sources"][0]["params"] == {"fraud_rate": 0.1, "auth_header": MASK}
+    assert public_dump(config, "registry.storage_options")["client_kwargs"] == {"aws_session_token": MASK}
+
+
+def test_cli_config_show_masks_secrets(secret_env: dict[str, str], tmp_path: Path) -> None:
+    file = tmp_path / "vertune.yaml"
+    file.write_text(SECRET_CONFIG, encoding="utf-8")
+    shown = CliRunner().invoke(app, ["config", "show", str(file)])
+    assert shown.exit_code == 0, shown.output
+    assert f"api_key: '{MASK}'" in shown.output and "url: http://127.0.0.1:8080" in shown.output
+    for value in secret_env.values():
+        assert value not in shown.output
+
+
+def test_a_bad_secret_value_is_not_echoed_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VT_PORT", "hunter2")
+    with pytest.raises(ConfigError) as err:
+        parse_config("project: demo\nserving: {port: '${secret:VT_PORT}'}\nannotation: {label_studio: {api_key: 8675309}}\n")
+    assert "serving.port" in str(err.value) and "annotation.label_studio.api_key" in str(err.value)
+    assert "hunter2" not in str(err.value) and "8675309" not in str(err.value)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from vertune.config import parse_config
-from vertune.pipeline import Stage, StageFailed, run_pipeline, stage_state
+from vertune.pipeline import Stage, StageFailed, run_pipeline, run_stage, stage_state
 from vertune.records import Rejection
+from vertune.stages import stage_named
 from vertune.workspace import Workspace
 
 # A two-stage pipeline run in a child process, so the test can kill it with SIGKILL.
@@ -139,3 +140,56 @@ def test_a_stage_that_loses_items_fails_and_publishes_nothing(tmp_path: Path) ->
     with pytest.raises(StageFailed, match="lost items: in=5"):
         run_pipeline(config, (Stage("lossy", "", target="lossy_stage:lossy"),))
     assert not (tmp_path / "lossy").exists()
+
+
+def _params(stage: str, text: str) -> object:
+    return stage_named(stage).params(parse_config("project: t\n" + text))
+
+
+@pytest.mark.parametrize(("stage", "one", "other"), [
+    ("eval", "evaluation: {concurrency: 4}", "evaluation: {concurrency: 32}"),
+    ("train", "training: {save_steps: 500, save_total_limit: 3}", "training: {save_steps: 20, save_total_limit: 1}"),
+    ("annotate", "annotation: {label_studio: {url: 'http://a:8080'}}", "annotation: {label_studio: {url: 'http://b:8080'}}"),
+    ("ingest", "ingest: {workers: 1}", "ingest: {workers: 4}"),
+])
+def test_a_knob_that_cannot_change_the_output_does_not_rerun_the_stage(stage: str, one: str, other: str) -> None:
+    assert _params(stage, one) == _params(stage, other)
+
+
+def test_split_ratios_rerun_prepare_but_not_preprocess_or_annotate() -> None:
+    one, other = "prepare: {split: {train: 0.8, val: 0.1, test: 0.1}}", "prepare: {split: {train: 0.6, val: 0.2, test: 0.2}}"
+    for stage in ("ingest", "preprocess", "annotate"):
+        assert _params(stage, one) == _params(stage, other), stage
+    assert _params("prepare", one) != _params("prepare", other)
+
+
+def test_what_shapes_the_output_still_reruns() -> None:
+    assert _params("eval", "evaluation: {max_new_tokens: 8}") != _params("eval", "evaluation: {max_new_tokens: 9}")
+    assert _params("train", "training: {eval_steps: 10}") != _params("train", "training: {eval_steps: 11}")
+
+
+def test_secrets_never_reach_a_stage_manifest_or_fingerprint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = textwrap.dedent(f"""\
+        project: t
+        workspace: {tmp_path / 'ws'}
+        annotation:
+          label_studio: {{url: 'http://127.0.0.1:8080', api_key: '${{VT_LS_KEY}}'}}
+          tasks: [{{name: fraud, tier: 2, type: classification, labels: [正常, 欺诈]}}]
+        registry: {{storage_options: {{secret: '${{VT_S3}}'}}}}
+        """)
+    workspace = Workspace(tmp_path / "ws")
+    preprocess = workspace.stage_dir("preprocess")
+    preprocess.mkdir(parents=True)
+    (preprocess / "documents.jsonl").write_text("", encoding="utf-8")
+    (preprocess / "manifest.json").write_text('{"fingerprint": "p"}', encoding="utf-8")
+    fingerprints = set()
+    for key in ("ls-3f9a1c", "ls-other"):
+        monkeypatch.setenv("VT_LS_KEY", key)
+        monkeypatch.setenv("VT_S3", "s3-c0ffee")
+        config = parse_config(text)
+        manifest = run_stage(stage_named("annotate"), config, workspace)
+        fingerprints.add(manifest["fingerprint"])
+        written = "".join(p.read_text(encoding="utf-8") for p in workspace.root.rglob("*") if p.is_file())
+        assert key not in written and "s3-c0ffee" not in written
+        assert "s3-c0ffee" not in json.dumps(stage_named("publish").params(config))
+    assert len(fingerprints) == 1, "a secret changed the fingerprint"

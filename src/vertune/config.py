@@ -4,6 +4,11 @@ Every section has the field's accepted defaults, so a config names only what dif
 key or value fails at load time with the file, the line, the key path and, for a misspelt key,
 the closest valid one. ``${VAR}`` and ``${VAR:-default}`` in string values read the
 environment, so secrets stay out of the file.
+
+A secret never leaves memory unmasked: typed secret fields (``SecretStr``: Label Studio's and
+the server's API keys), credentials in ``registry.storage_options`` (by key name) and any value
+read with ``${secret:VAR}`` dump as ``MASK``. ``public_dump`` is the one way a config is written
+out: stage fingerprints and manifests, ``vertune config show``.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 
 from vertune.model.spec import resolve_spec
 
@@ -30,6 +35,20 @@ class Section(BaseModel):
     """Base of every config section: unknown keys are errors, defaults are validated too."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+MASK = "**********"
+"""What a secret dumps as (pydantic's ``SecretStr`` mask)."""
+_CREDENTIAL = re.compile(r"key|secret|token|password|passwd|credential|connection_string", re.IGNORECASE)
+
+
+def _credentials_secret(value: Any, key: str = "") -> Any:
+    """Strings under a credential-looking key (``key``, ``secret``, ``aws_session_token``…) as ``SecretStr``."""
+    if isinstance(value, dict):
+        return {k: _credentials_secret(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_credentials_secret(v, key) for v in value]
+    return SecretStr(value) if isinstance(value, str) and _CREDENTIAL.search(key) else value
 
 
 class ModelConfig(Section):
@@ -88,6 +107,8 @@ class DedupConfig(Section):
 
 
 class SplitConfig(Section):
+    """Shares of the prepared samples; under ``prepare``, which makes them, so changing them re-runs only that."""
+
     train: float = Field(default=0.8, ge=0.0, le=1.0)
     val: float = Field(default=0.1, ge=0.0, le=1.0)
     test: float = Field(default=0.1, ge=0.0, le=1.0)
@@ -107,7 +128,6 @@ class PreprocessConfig(Section):
     min_chars: int = Field(default=10, ge=0)
     keep_symbols: list[str] = Field(default_factory=list)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
-    split: SplitConfig = Field(default_factory=SplitConfig)
 
 
 TaskType = Literal["entities", "relations", "intent", "sentiment", "classification", "qa", "summary", "extraction"]
@@ -134,7 +154,7 @@ class SimulationConfig(Section):
 
 class LabelStudioConfig(Section):
     url: str | None = None
-    api_key: str | None = None
+    api_key: SecretStr | None = None
 
 
 class AnnotationConfig(Section):
@@ -172,6 +192,7 @@ class PrepareConfig(Section):
     general_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
     curriculum: bool = True
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    split: SplitConfig = Field(default_factory=SplitConfig)
 
 
 class LoraConfig(Section):
@@ -236,6 +257,12 @@ class RegistryConfig(Section):
 
     url: str = "registry"
     storage_options: dict[str, Any] = Field(default_factory=dict)
+    """fsspec options; credentials among them (``key``, ``secret``, ``token``…) are ``SecretStr``."""
+
+    @field_validator("storage_options")
+    @classmethod
+    def _credentials_are_secret(cls, options: dict[str, Any]) -> dict[str, Any]:
+        return _credentials_secret(options)
 
 
 class ReplicaConfig(Section):
@@ -256,7 +283,7 @@ class ServingConfig(Section):
     max_batch_size: int = Field(default=8, ge=1)
     batch_timeout_ms: float = Field(default=10.0, ge=0.0)
     max_new_tokens: int = Field(default=128, ge=1)
-    api_keys: list[str] = Field(default_factory=list)
+    api_keys: list[SecretStr] = Field(default_factory=list)
     rate_limit_per_minute: int | None = Field(default=None, ge=1)
     replicas: ReplicaConfig = Field(default_factory=ReplicaConfig)
     alerts: AlertConfig = Field(default_factory=AlertConfig)
@@ -296,6 +323,7 @@ class Config(Section):
     loop: LoopConfig = Field(default_factory=LoopConfig)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _secret_paths: set[tuple[str | int, ...]] = PrivateAttr(default_factory=set)
 
     @field_validator("sources")
     @classmethod
@@ -335,7 +363,8 @@ class ConfigError(ValueError):
 
 
 KeyPath = tuple[str | int, ...]
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_ENV = re.compile(r"\$\{(secret:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_MOVED = {("preprocess", "split"): "prepare.split"}
 
 
 MAX_NODES, MAX_DEPTH = 100_000, 64
@@ -408,17 +437,22 @@ def _key_lines(root: yaml.Node | None, filename: str) -> dict[KeyPath, int]:
     return lines
 
 
-def _interpolate(value: Any, path: KeyPath, problems: list[str], where: Any) -> Any:
-    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string value from the environment."""
+def _interpolate(value: Any, path: KeyPath, problems: list[str], where: Any, secrets: set[KeyPath]) -> Any:
+    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string value from the environment.
+
+    The key path of a value that read ``${secret:VAR}`` goes into ``secrets``.
+    """
     if isinstance(value, dict):
-        return {k: _interpolate(v, (*path, k), problems, where) for k, v in value.items()}
+        return {k: _interpolate(v, (*path, k), problems, where, secrets) for k, v in value.items()}
     if isinstance(value, list):
-        return [_interpolate(v, (*path, i), problems, where) for i, v in enumerate(value)]
+        return [_interpolate(v, (*path, i), problems, where, secrets) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
     def substitute(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
+        marked, name, default = match.group(1), match.group(2), match.group(3)
+        if marked:
+            secrets.add(path)
         if name in os.environ:
             return os.environ[name]
         if default is not None:
@@ -452,31 +486,47 @@ def _section_at(path: KeyPath) -> type[BaseModel] | None:
     return model
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _model_in(annotation: Any, base: type = BaseModel) -> type | None:
+    """The first class in ``annotation`` (through lists and unions) that is a ``base``."""
+    if isinstance(annotation, type) and issubclass(annotation, base):
         return annotation
     if typing.get_origin(annotation) in (list, typing.Union, types.UnionType):
         for arg in typing.get_args(annotation):
-            found = _model_in(arg)
+            found = _model_in(arg, base)
             if found is not None:
                 return found
     return None
 
 
-def _describe(error: dict[str, Any], where: Any) -> str:
+def _is_secret(path: KeyPath, secrets: set[KeyPath]) -> bool:
+    """Whether the value at ``path`` is a secret: read with ``${secret:VAR}`` or in a secret field."""
+    if any(path[:end] in secrets for end in range(1, len(path) + 1)):
+        return True
+    keys = [i for i, part in enumerate(path) if isinstance(part, str)]
+    if not keys:
+        return False
+    section = _section_at(path[:keys[-1]])
+    field = section.model_fields.get(str(path[keys[-1]])) if section else None
+    return field is not None and _model_in(field.annotation, SecretStr) is not None
+
+
+def _describe(error: dict[str, Any], where: Any, secrets: set[KeyPath]) -> str:
     path: KeyPath = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
         key = str(path[-1])
         message = f"{where(path)}: unknown key '{_dotted(path)}'"
         section = _section_at(path[:-1])
-        if section is not None:
+        if path in _MOVED:
+            message += f"; it moved to '{_MOVED[path]}'"
+        elif section is not None:
             close = difflib.get_close_matches(key, list(section.model_fields), n=1, cutoff=0.6)
             if close:
                 message += f"; did you mean '{close[0]}'?"
         return message
     if error["type"] == "missing":
         return f"{where(path)}: missing required key '{_dotted(path)}'"
-    shown = f" (got {error['input']!r})" if not isinstance(error.get("input"), dict | list) else ""
+    plain = not isinstance(error.get("input"), dict | list) and not _is_secret(path, secrets)
+    shown = f" (got {error['input']!r})" if plain else ""
     label = f"'{_dotted(path)}'" if path else "the config"
     return f"{where(path)}: bad value for {label}: {error['msg']}{shown}"
 
@@ -498,15 +548,17 @@ def parse_config(text: str, filename: str = "<string>", base_dir: Path | None = 
     if not isinstance(data, dict):
         raise ConfigError([f"{filename}: the config must be a mapping of sections (got {type(data).__name__})"])
     problems: list[str] = []
-    data = _interpolate(data, (), problems, where)
+    secrets: set[KeyPath] = set()
+    data = _interpolate(data, (), problems, where, secrets)
     if problems:
         raise ConfigError(problems)
     try:
         config = Config.model_validate(data)
     except ValidationError as err:
         errors = sorted(err.errors(), key=lambda e: line_of(tuple(e["loc"])))
-        raise ConfigError([_describe(e, where) for e in errors]) from None
+        raise ConfigError([_describe(e, where, secrets) for e in errors]) from None
     config._base_dir = (base_dir or Path.cwd()).resolve()
+    config._secret_paths = secrets
     _resolve_model_folders(config)
     return config
 
@@ -537,6 +589,20 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return parse_config(text, filename=str(file), base_dir=file.resolve().parent)
 
 
+def public_dump(config: Config, section: str | None = None) -> Any:
+    """The config, or one dotted section of it (``"registry.storage_options"``), as JSON data with
+    every secret masked: what fingerprints, manifests and ``config show`` are made of."""
+    data = config.model_dump(mode="json")
+    for path in config._secret_paths:
+        parent = data
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = MASK
+    for part in section.split(".") if section else ():
+        data = data[part]
+    return data
+
+
 def dump_config(config: Config) -> str:
-    """The fully resolved config (defaults included) as YAML."""
-    return yaml.safe_dump(config.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+    """The fully resolved config (defaults included) as YAML, secrets masked."""
+    return yaml.safe_dump(public_dump(config), allow_unicode=True, sort_keys=False)

@@ -1,16 +1,21 @@
 """The life cycle's stages in order, as the CLI and ``run_pipeline`` see them.
 
 Each entry only declares: upstream stages, hashed inputs, the config slice that shapes the
-output, and the ``module:function`` that runs it (imported lazily, so ``vertune config``
-never pays for torch). A stage whose ``target`` is None is not built yet and says so.
+output, and the ``module:function`` that runs it (imported lazily, so ``vertune config`` never
+pays for torch). A stage whose ``target`` is None is not built yet and says so. The slice has
+its secrets masked and leaves out the knobs that cannot change the output
+(``evaluation.concurrency``, ``training.save_steps``, Label Studio's connection): changing
+those re-runs nothing. A setting lives in the section of the stage that uses it (split ratios
+under ``prepare``), so changing it re-runs that stage and what follows, not what comes before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vertune.config import Config
+from vertune.config import Config, public_dump
 from vertune.pipeline import Stage
 
 
@@ -21,8 +26,15 @@ def _source_files(config: Config) -> list[Path]:
             for path in expand_source(source, config.base_dir, exclude=[config.workspace_dir])]
 
 
-def _ingest_params(config: Config) -> Any:
-    return [source.model_dump(mode="json") for source in config.sources]
+def _section(name: str, *ignored: str) -> Callable[[Config], Any]:
+    """A stage's params: config section ``name``, secrets masked, minus the keys in ``ignored``
+    that cannot change the stage's output (so changing them re-runs nothing)."""
+
+    def params(config: Config) -> Any:
+        data = public_dump(config, name)
+        return {k: v for k, v in data.items() if k not in ignored} if isinstance(data, dict) else data
+
+    return params
 
 
 def _annotation_inputs(config: Config) -> list[Path]:
@@ -40,36 +52,44 @@ def _prepare_inputs(config: Config) -> list[Path]:
 
 
 def _preprocess_params(config: Config) -> Any:
-    return {"preprocess": config.preprocess.model_dump(mode="json"), "tokenizer": config.model.base}
+    return {"preprocess": public_dump(config, "preprocess"), "tokenizer": config.model.base}
+
+
+def _prepare_params(config: Config) -> Any:
+    return {"prepare": public_dump(config, "prepare"), "seed": config.seed, "project": config.project}
+
+
+def _train_params(config: Config) -> Any:
+    """Model, adapter and training settings; how often checkpoints are kept does not shape the result."""
+    return {"model": public_dump(config, "model"), "lora": public_dump(config, "lora"),
+            "training": _section("training", "save_steps", "save_total_limit")(config)}
 
 
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", "read every source into Document records", target="vertune.data.stages:ingest_stage",
-          inputs=_source_files, params=_ingest_params),
+          inputs=_source_files, params=_section("sources")),
     Stage("preprocess", "clean, split to the token limit, deduplicate", after=("ingest",),
           target="vertune.data.stages:preprocess_stage", params=_preprocess_params),
     Stage("annotate", "pre-label, double-blind labelling, agreement, arbitration", after=("preprocess",),
-          target="vertune.annotate.stage:annotate_stage", params=lambda c: c.annotation.model_dump(mode="json"),
+          target="vertune.annotate.stage:annotate_stage", params=_section("annotation", "label_studio"),
           inputs=_annotation_inputs),
     Stage("prepare", "annotations → chat samples, mixing, curriculum, splits, exports", after=("annotate",),
           target="vertune.prepare.stage:prepare_stage", inputs=_prepare_inputs,
-          params=lambda c: {"prepare": c.prepare.model_dump(mode="json"), "split": c.preprocess.split.model_dump(mode="json"),
-                            "seed": c.seed, "project": c.project}),
+          params=_prepare_params),
     Stage("train", "LoRA fine-tuning with live curves, checkpoints, early stopping", after=("prepare",),
           target="vertune.train.stage:train_stage",
-          params=lambda c: {"model": c.model.model_dump(mode="json"), "lora": c.lora.model_dump(mode="json"),
-                            "training": c.training.model_dump(mode="json")}, conserves_items=False),
+          params=_train_params, conserves_items=False),
     Stage("eval", "domain, general and robustness suites; base vs tuned report", after=("train",),
           target="vertune.evaluate.stage:eval_stage",
-          params=lambda c: c.evaluation.model_dump(mode="json"), conserves_items=False),
+          params=_section("evaluation", "concurrency"), conserves_items=False),
     Stage("compress", "merge, INT8 quantisation, pruning, distillation", after=("train",),
-          params=lambda c: c.compression.model_dump(mode="json"), conserves_items=False),
+          params=_section("compression"), conserves_items=False),
     Stage("publish", "version the model in the registry", after=("compress",),
-          params=lambda c: c.registry.model_dump(mode="json"), conserves_items=False),
+          params=_section("registry"), conserves_items=False),
     Stage("serve", "REST + gRPC serving of a published version", after=("publish",),
-          params=lambda c: c.serving.model_dump(mode="json"), conserves_items=False),
+          params=_section("serving"), conserves_items=False),
     Stage("loop", "request logs → error samples → incremental training → A/B", after=("serve",),
-          params=lambda c: c.loop.model_dump(mode="json"), conserves_items=False),
+          params=_section("loop"), conserves_items=False),
 )
 
 STAGE_NAMES: tuple[str, ...] = tuple(stage.name for stage in STAGES)

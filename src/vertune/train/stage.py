@@ -31,7 +31,7 @@ def train_stage(ctx: StageContext, resume: bool | None = None) -> None:
     if config.training.mode == "pretrain":
         documents = list(read_jsonl(ctx.artifact("preprocess", "documents.jsonl"), Document, on_reject=ctx.reject,
                                     stage="train"))
-        train_docs, val_docs = split_documents(documents, config.preprocess.split.val)
+        train_docs, val_docs = split_documents(documents, config.prepare.split.val)
         console.print(f"continued pretraining on {len(train_docs)} documents ({len(val_docs)} held out)")
         pretrained = train(train_docs, val_docs, config, ctx.out / PRETRAIN, ctx.scratch / PRETRAIN, resume=resume,
                            console=console, live=ctx.show_progress)
