@@ -160,11 +160,9 @@ def prepare_samples(gold: Sequence[Annotation], config: Config, translate: Trans
     """Turn gold annotations into ordered train/val/test samples (see the module doc).
 
     ``translate(text, target_language)`` is needed only when back-translation is on.
-    ``length(sample)`` counts a sample's tokens (``sample_length``); without it nothing is
-    length-checked.
     """
     specs = resolve_tasks(config.annotation.tasks, gold)
-    domain, rejections, used = _domain_samples(gold, specs, config, length)
+    domain, rejections, used = _domain_samples(gold, specs, config)
     ratios = config.prepare.split
     split = split_samples(domain, _groups(list(used.values()), config),
                           ratios={"train": ratios.train, "val": ratios.val, "test": ratios.test}, seed=ratios.seed)
