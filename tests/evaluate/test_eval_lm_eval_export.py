@@ -38,6 +38,9 @@ def test_every_suite_exports_as_well_formed_lm_eval_tasks(tmp_path: Path) -> Non
             assert rows and all(set(row) == {"id", "prompt", "answer"} for row in rows)
             for row in rows:
                 assert jinja2.Template(task["doc_to_text"]).render(**row) == row["prompt"]
-                assert jinja2.Template(task["doc_to_target"]).render(**row) == row["answer"]
+                assert isinstance(row["answer"], str)
+            # The answer field by name: a template ('{{answer}}') renders a JSON-array answer, which
+            # lm-eval then parses into a list and cannot score (test_eval_lm_eval_run.py runs it).
+            assert task["doc_to_target"] == "answer"
             exported += len(rows)
     assert exported == len(items)

@@ -9,6 +9,11 @@ OpenAI-compatible server:
         --model_args model=NAME,base_url=http://HOST:8000/v1/chat/completions \\
         --include_path FOLDER --tasks vertune_domain,vertune_general
 
+or, against a completions endpoint, ``--model local-completions`` with ``model_args``
+``model=NAME,base_url=http://HOST:8000/v1/completions,tokenizer_backend=None,tokenized_requests=False``
+(no tokenizer to download). Both run offline: the data are local JSONL files. lm-eval 0.4.13
+runs every exported task in both modes (tests/evaluate/test_eval_lm_eval_run.py).
+
 The task's system prompt goes into ``description``. lm-eval's ``exact_match`` compares the
 raw answer (case and edge whitespace aside), so it is stricter than vertune's own lenient
 scoring of JSON and label answers: compare the two only with that in mind.
@@ -59,7 +64,9 @@ def task_config(name: str, data_file: Path, items: Sequence[EvalItem]) -> dict[s
         "test_split": "test",
         "output_type": "generate_until",
         "doc_to_text": "{{prompt}}",
-        "doc_to_target": "{{answer}}",
+        # The field by name, not the template '{{answer}}': lm-eval literal-evals a rendered
+        # template, so a JSON-array answer became a list of dicts that exact_match cannot score.
+        "doc_to_target": "answer",
         "generation_kwargs": {"until": list(first.stop) or DEFAULT_UNTIL, "max_gen_toks": first.max_new_tokens,
                               "do_sample": False, "temperature": 0.0},
         "metric_list": [{"metric": "exact_match", "aggregation": "mean", "higher_is_better": True,
