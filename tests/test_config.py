@@ -21,7 +21,8 @@ def test_defaults_follow_the_accepted_recipe() -> None:
     assert config.training.early_stopping_patience == 2
     assert (config.lora.r, config.lora.alpha, config.lora.dropout) == (16, 32, 0.1)
     assert config.lora.target_modules == ["q_proj", "v_proj"]
-    assert config.preprocess.max_tokens == 512
+    assert config.training.max_length == 512  # the sample bound; pieces leave room for prompt + answer
+    assert config.preprocess.max_tokens == 384
     assert config.model.base == "embedded:tiny-qwen3"
 
 

@@ -166,6 +166,7 @@ def test_split_ratios_rerun_prepare_but_not_preprocess_or_annotate() -> None:
 def test_what_shapes_the_output_still_reruns() -> None:
     assert _params("eval", "evaluation: {max_new_tokens: 8}") != _params("eval", "evaluation: {max_new_tokens: 9}")
     assert _params("train", "training: {eval_steps: 10}") != _params("train", "training: {eval_steps: 11}")
+    assert _params("prepare", "training: {max_length: 512}") != _params("prepare", "training: {max_length: 256}")
 
 
 def test_secrets_never_reach_a_stage_manifest_or_fingerprint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

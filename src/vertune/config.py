@@ -123,7 +123,9 @@ class SplitConfig(Section):
 
 
 class PreprocessConfig(Section):
-    max_tokens: int = Field(default=512, ge=16)
+    max_tokens: int = Field(default=384, ge=16)
+    """Tokens per document piece. Below ``training.max_length`` (512) on purpose: a sample is the
+    piece plus its prompt and answer, and it is the sample that must fit."""
     overlap_sentences: int = Field(default=0, ge=0)
     min_chars: int = Field(default=10, ge=0)
     keep_symbols: list[str] = Field(default_factory=list)
@@ -210,6 +212,9 @@ class TrainingConfig(Section):
     batch_size: int = Field(default=8, ge=1)
     epochs: int = Field(default=3, ge=1)
     gradient_accumulation: int = Field(default=4, ge=1)
+    max_length: int = Field(default=512, ge=16)
+    """Tokens per training sample (prompt + answer), by the model's tokenizer: prepare rejects longer
+    samples with the reason, train truncates (and counts) any that a different tokenizer makes longer."""
     max_steps: int | None = Field(default=None, ge=1)
     warmup_ratio: float = Field(default=0.03, ge=0.0, lt=1.0)
     weight_decay: float = Field(default=0.0, ge=0.0)

@@ -56,7 +56,9 @@ def _preprocess_params(config: Config) -> Any:
 
 
 def _prepare_params(config: Config) -> Any:
-    return {"prepare": public_dump(config, "prepare"), "seed": config.seed, "project": config.project}
+    """Prepare's own section, and the sample bound it enforces with the model's tokenizer."""
+    return {"prepare": public_dump(config, "prepare"), "seed": config.seed, "project": config.project,
+            "max_length": config.training.max_length, "tokenizer": config.model.base}
 
 
 def _train_params(config: Config) -> Any:

@@ -78,3 +78,20 @@ def test_the_result_is_reproducible_and_curriculum_off_shuffles_with_the_seed() 
     assert {k: [s.id for s in v] for k, v in first.splits.items()} == {k: [s.id for s in v] for k, v in second.splits.items()}
     scores = [s.meta["difficulty"] for s in first.splits["train"]]
     assert scores != sorted(scores)
+
+
+def test_samples_over_training_max_length_are_rejected_by_the_models_tokenizer() -> None:
+    from vertune.model.loading import load_tokenizer
+    from vertune.prepare.build import sample_length
+
+    length = sample_length(load_tokenizer("embedded:tiny-qwen3"))
+    long_one = gold("sentiment", "营业收入同比增长，市场反应积极。" * 40, sentiment="positive")
+    good = one_of_each()
+    loose = prepare_samples(good + [long_one], make_config(), length=length)
+    assert loose.used == len(good) + 1  # 512 tokens leave room for it
+    tight = prepare_samples(good + [long_one], make_config("training: {max_length: 200}\n"), length=length)
+    rejected = {r.item: r for r in tight.rejections}
+    assert rejected[long_one.id].reason == "longer than training.max_length"
+    assert "> 200" in rejected[long_one.id].detail
+    kept = [s for samples in tight.splits.values() for s in samples if s.task != "general"]
+    assert kept and all(length(s) <= 200 for s in kept)

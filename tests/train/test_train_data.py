@@ -115,3 +115,10 @@ def test_a_template_that_rewrites_the_text_drops_the_sample_with_the_reason(toke
     encoded = encode([sample], tokenizer, 64)
     assert encoded.examples == [] and encoded.dropped == [
         (sample.id, f"sample {sample.id}: the chat template does not contain the user text verbatim")]
+
+
+def test_training_max_length_is_a_config_key_defaulting_to_512() -> None:
+    from vertune.config import parse_config
+
+    assert parse_config("project: p\n").training.max_length == 512
+    assert parse_config("project: p\ntraining: {max_length: 256}\n").training.max_length == 256

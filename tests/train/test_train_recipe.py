@@ -47,6 +47,7 @@ def test_outputs_are_a_loadable_adapter_with_curves_and_report(tmp_path: Path) -
     assert report["steps"] == 4 and report["best_val_loss"] == result.best_val_loss
     assert report["base_model_hash"].startswith("sha256:") and report["data"]["train_examples"] == 40
     assert report["tokens_per_second"] > 0 and report["precision"] in {"bf16", "no"}
+    assert report["data"]["max_length"] == config.training.max_length == 512  # the seed's bound, not 2048
 
     tuned = PeftModel.from_pretrained(load_model("embedded:tiny-qwen3"), str(result.weights_dir))
     saved = load_file(result.weights_dir / "adapter_model.safetensors")

@@ -48,10 +48,18 @@ def _reject(annotation: Annotation, reason: str, detail: str = "") -> Rejection:
     return Rejection(stage="prepare", item=annotation.id, reason=reason, detail=where)
 
 
+TokenLength = Callable[[Sample], int]  # tokens of a whole rendered sample, by the model's tokenizer
+
+
 def _domain_samples(
-    gold: Sequence[Annotation], specs: dict[str, TaskSpec], config: Config
+    gold: Sequence[Annotation], specs: dict[str, TaskSpec], config: Config, length: TokenLength | None
 ) -> tuple[list[Sample], list[Rejection], dict[str, Annotation]]:
-    """Samples of every usable annotation, rejections for the rest, and the used annotations."""
+    """Samples of every usable annotation, rejections for the rest, and the used annotations.
+
+    A sample longer than ``training.max_length`` tokens would be cut in training (losing the end
+    of its answer), so it is dropped here; an annotation left with no sample is rejected saying so.
+    """
+    limit = config.training.max_length
     samples: list[Sample] = []
     rejections: list[Rejection] = []
     used: dict[str, Annotation] = {}
@@ -72,10 +80,28 @@ def _domain_samples(
         if not made:
             rejections.append(_reject(annotation, "duplicate sample", "another annotation gives the same samples"))
             continue
+        if length is not None:
+            sizes = [length(sample) for sample in made]
+            made = [sample for sample, size in zip(made, sizes) if size <= limit]
+            if not made:
+                rejections.append(_reject(annotation, "longer than training.max_length",
+                                          f"{min(sizes)} tokens > {limit}"))
+                continue
         seen.update(s.id for s in made)
         samples.extend(made)
         used[annotation.id] = annotation
     return samples, rejections, used
+
+
+def sample_length(tokenizer: Any) -> TokenLength:
+    """A token counter for whole samples, rendered with the tokenizer's own chat template."""
+
+    def length(sample: Sample) -> int:
+        messages = [{"role": m.role, "content": m.content} for m in sample.messages]
+        text = tokenizer.apply_chat_template(messages, tokenize=False)  # as train.data renders it
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return length
 
 
 def _groups(annotations: Sequence[Annotation], config: Config) -> list[list[str]]:
@@ -156,13 +182,16 @@ def _stats(final: dict[Split, list[Sample]], config: Config, general_available: 
     }
 
 
-def prepare_samples(gold: Sequence[Annotation], config: Config, translate: Translate | None = None) -> PreparedSamples:
+def prepare_samples(gold: Sequence[Annotation], config: Config, translate: Translate | None = None,
+                    length: TokenLength | None = None) -> PreparedSamples:
     """Turn gold annotations into ordered train/val/test samples (see the module doc).
 
     ``translate(text, target_language)`` is needed only when back-translation is on.
+    ``length(sample)`` counts a sample's tokens (``sample_length``); without it nothing is
+    length-checked.
     """
     specs = resolve_tasks(config.annotation.tasks, gold)
-    domain, rejections, used = _domain_samples(gold, specs, config)
+    domain, rejections, used = _domain_samples(gold, specs, config, length)
     ratios = config.prepare.split
     split = split_samples(domain, _groups(list(used.values()), config),
                           ratios={"train": ratios.train, "val": ratios.val, "test": ratios.test}, seed=ratios.seed)

@@ -6,6 +6,9 @@ Reads ``annotate/gold.jsonl`` and writes into the stage folder:
 - ``alpaca_<split>.json``, ``sharegpt_<split>.json`` and ``dataset_info.json`` (LLaMA-Factory);
 - ``tasks.json``: every task's type, tier and label set, as the prompts list them, for eval.
 
+Samples are measured with the model's own tokenizer: one over ``training.max_length`` tokens is
+dropped (its annotation rejected when none is left), never cut in training.
+
 Counts: in = gold annotations (unreadable lines included), out = annotations that became at
 least one sample, rejected = the rest with reasons. Augmented and general samples are extra
 training samples, not items that passed through, so they are reported in the stats.
@@ -17,7 +20,8 @@ from dataclasses import asdict
 
 from vertune.atomic import atomic_write_json
 from vertune.pipeline import StageContext
-from vertune.prepare.build import prepare_samples
+from vertune.model.loading import load_tokenizer
+from vertune.prepare.build import prepare_samples, sample_length
 from vertune.prepare.export import write_exports
 from vertune.records import Annotation, Rejection, read_jsonl, write_jsonl
 
@@ -33,7 +37,8 @@ def prepare_stage(ctx: StageContext) -> None:
 
     gold = list(read_jsonl(ctx.artifact("annotate", GOLD), Annotation, on_reject=unreadable, stage="prepare"))
     ctx.counts["in"] += len(gold)
-    prepared = prepare_samples(gold, ctx.config)
+    tokenizer = load_tokenizer(ctx.config.model.base, trust_remote_code=ctx.config.model.trust_remote_code)
+    prepared = prepare_samples(gold, ctx.config, length=sample_length(tokenizer))
     for rejection in prepared.rejections:
         ctx.reject(rejection)
     ctx.counts["out"] += prepared.used

@@ -43,7 +43,6 @@ from vertune.train.monitor import CURVE, Monitor
 from vertune.train.outputs import ADAPTER, FULL_MODEL, MERGED, REPORT, base_model_hash, export_weights, merge_adapter
 
 MAX_GRAD_NORM = 1.0
-DEFAULT_MAX_LENGTH = 2048  # capped further by the model's context window
 
 
 @dataclass
@@ -96,8 +95,8 @@ def train(
     accelerator = _make_accelerator(t.precision, t.gradient_accumulation)
     set_seed(t.seed)
     model, tokenizer = build_model(config, accelerator.mixed_precision, start_from)
-    context = getattr(model.config, "max_position_embeddings", None) or DEFAULT_MAX_LENGTH
-    max_length = max_length or min(DEFAULT_MAX_LENGTH, context)
+    context = getattr(model.config, "max_position_embeddings", None) or t.max_length
+    max_length = max_length or min(t.max_length, context)
     train_data = encode(train_items, tokenizer, max_length)
     val_data = encode(val_items, tokenizer, max_length)
     if not train_data.examples:
