@@ -111,6 +111,11 @@ def test_repost_notes_and_disclaimers_are_stripped(raw, removed):
     assert strip_boilerplate(raw) == (BODY, removed)
 
 
+def test_a_disclaimer_after_an_ascii_full_stop_is_stripped():
+    ascii_body = BODY.replace("，", ",").replace("。", ".")
+    assert strip_boilerplate(ascii_body + "免责声明:仅供参考.") == (ascii_body, ["免责声明:仅供参考."])
+
+
 def test_a_disclaimer_paragraph_goes_up_to_the_next_blank_line():
     text = BODY + "\n\n免责声明：本文仅代表作者个人观点。\n股市有风险。\n\n相关阅读：白酒板块走强"
     assert strip_boilerplate(text) == (BODY + "\n\n相关阅读：白酒板块走强", ["免责声明：本文仅代表作者个人观点。\n股市有风险。"])

@@ -60,7 +60,7 @@ _REPOST_SUFFIX = re.compile(
 )
 # A disclaimer paragraph: from its heading at a line or sentence start to the next blank line.
 _DISCLAIMER = re.compile(
-    r"(?:(?<![^\n])|(?<=[。！？!?]))[ \t]*[【\[]?(?:免责声明|免责条款|版权声明)[】\]]?\s*[:：][^\n]*(?:\n(?![ \t]*\n)[^\n]*)*"
+    r"(?:(?<![^\n])|(?<=[。！？.!?]))[ \t]*[【\[]?(?:免责声明|免责条款|版权声明)[】\]]?\s*[:：][^\n]*(?:\n(?![ \t]*\n)[^\n]*)*"
 )
 # Every repost note and disclaimer holds one of these: a cheap test before the patterns.
 _BOILERPLATE_WORDS = ("转载", "转自", "来源", "免责", "版权声明")

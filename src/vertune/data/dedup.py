@@ -45,7 +45,7 @@ MIN_CONTAINED_SHARE = 0.6
 # verified: 2.5 standard errors of the estimate at 128 permutations.
 ESTIMATE_MARGIN = 0.1
 # Characters of the texts whose shingle sets are built at once to verify candidate pairs.
-VERIFY_SHINGLES = 1 << 22
+VERIFY_SHINGLES = 1 << 21
 DEFAULT_NUM_PERM = 128
 DEFAULT_NGRAM = 5
 # Weight of a missed pair against a spurious candidate when choosing bands x rows.
