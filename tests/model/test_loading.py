@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import warnings
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import torch
+from peft import LoraConfig, PeftModel, get_peft_model
 
 from vertune.model import loading
 from vertune.model.embedded import UnknownEmbeddedModel, embedded_path
 from vertune.model.loading import ModelNotFound, load_model, load_tokenizer, resolve_model_path
+from vertune.train.outputs import export_weights
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +77,8 @@ def test_unknown_dtype_errors() -> None:
 def test_device_map_auto_only_with_cuda(cuda: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
-    monkeypatch.setattr(loading.AutoModelForCausalLM, "from_pretrained", lambda path, **kw: calls.append(kw))
+    monkeypatch.setattr(loading.AutoModelForCausalLM, "from_pretrained",
+                        lambda path, **kw: calls.append(kw) or SimpleNamespace(config=SimpleNamespace()))
     load_model(str(tmp_path), device_map="auto")
     assert calls[0]["device_map"] == ("auto" if cuda else None)
     assert calls[0][loading.DTYPE_KWARG] == "auto"
@@ -90,3 +96,21 @@ def test_a_file_is_not_a_model_folder(tmp_path: Path) -> None:
     (tmp_path / "weights.bin").write_bytes(b"x")
     with pytest.raises(ModelNotFound, match="is a file, not a model folder"):
         load_model(str(tmp_path / "weights.bin"))
+
+
+def test_an_adapter_names_the_base_spec_and_loads_back_through_vertune(tmp_path: Path) -> None:
+    base = load_model("embedded:tiny-qwen3")
+    adapter = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    trainable = {name: p.detach() for name, p in adapter.named_parameters() if p.requires_grad}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. peft looking the base up on the hub
+        export_weights(adapter, trainable, load_tokenizer("embedded:tiny-qwen3"), tmp_path)
+    saved = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text(encoding="utf-8"))
+    assert saved["base_model_name_or_path"] == "embedded:tiny-qwen3"  # not this machine's cache folder
+    loaded = load_model(str(tmp_path / "adapter"))
+    tokenizer = load_tokenizer(str(tmp_path / "adapter"))  # the adapter has none: its base's
+    ids = tokenizer("营业收入", return_tensors="pt").input_ids
+    assert isinstance(loaded, PeftModel)
+    with torch.no_grad():
+        assert torch.equal(loaded(ids).logits, adapter(ids).logits)
+        assert not torch.equal(loaded(ids).logits, load_model("embedded:tiny-qwen3")(ids).logits)

@@ -2,20 +2,30 @@
 
 Embedded models are only built into a cache folder here; they are then loaded exactly like any
 other checkpoint, so the code paths exercised in tests are the ones used with real models.
+
+A loaded model is named by its spec (``model.name_or_path``), not by the folder it was read
+from, so what peft writes into an adapter's ``base_model_name_or_path`` is ``embedded:tiny-qwen3``
+or the hub id, which another machine can resolve, never this machine's cache path. A PEFT
+adapter folder loads here too: its base resolves through ``resolve_model_path`` (so
+``embedded:`` bases work, which ``from_pretrained`` alone cannot do).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import torch
 import transformers
 from packaging.version import Version
+from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from vertune.model.embedded import embedded_path
 from vertune.model.spec import EMBEDDED_PREFIX, is_embedded, looks_like_path
 
+ADAPTER_CONFIG = "adapter_config.json"
 # transformers 4.56 renamed from_pretrained's ``torch_dtype`` to ``dtype`` and deprecated the old name.
 DTYPE_KWARG = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
 
@@ -43,9 +53,19 @@ def resolve_model_path(spec: str, cache_dir: Path | None = None) -> str:
     return spec
 
 
+def adapter_base(path: str | Path) -> str | None:
+    """The base model spec a PEFT adapter folder names, or None when ``path`` is no adapter folder."""
+    config = Path(path) / ADAPTER_CONFIG
+    return json.loads(config.read_text(encoding="utf-8"))["base_model_name_or_path"] if config.is_file() else None
+
+
 def load_tokenizer(spec: str, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
-    """Load the tokenizer (with its chat template) of any model spec."""
-    return AutoTokenizer.from_pretrained(resolve_model_path(spec), trust_remote_code=trust_remote_code)
+    """Load the tokenizer (with its chat template) of any model spec; an adapter without one uses its base's."""
+    path = resolve_model_path(spec)
+    base = adapter_base(path)
+    if base is not None and not (Path(path) / "tokenizer_config.json").is_file():
+        return load_tokenizer(base, trust_remote_code)
+    return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
 
 
 def _torch_dtype(dtype: str | torch.dtype) -> str | torch.dtype:
@@ -61,19 +81,29 @@ def load_model(
     spec: str,
     *,
     dtype: str | torch.dtype = "auto",
-    device_map: str | None = None,
+    device_map: str | dict[str, int] | None = None,
     trust_remote_code: bool = False,
-) -> PreTrainedModel:
-    """Load a causal LM from any model spec.
+    **options: Any,
+) -> PreTrainedModel | PeftModel:
+    """Load a causal LM from any model spec, or a PEFT adapter folder on top of its base.
 
     ``dtype="auto"`` keeps the checkpoint's dtype. ``device_map="auto"`` spreads the model over
-    GPUs; without CUDA it is dropped so the model simply loads on the CPU.
+    GPUs; without CUDA it is dropped so the model simply loads on the CPU. ``options`` go to
+    ``from_pretrained`` (e.g. ``quantization_config``).
     """
+    path = resolve_model_path(spec)
+    base = adapter_base(path)
+    if base is not None:
+        loaded = load_model(base, dtype=dtype, device_map=device_map, trust_remote_code=trust_remote_code, **options)
+        return PeftModel.from_pretrained(loaded, path)
     if device_map == "auto" and not torch.cuda.is_available():
         device_map = None
-    return AutoModelForCausalLM.from_pretrained(
-        resolve_model_path(spec),
+    model = AutoModelForCausalLM.from_pretrained(
+        path,
         device_map=device_map,
         trust_remote_code=trust_remote_code,
         **{DTYPE_KWARG: _torch_dtype(dtype)},
+        **options,
     )
+    model.name_or_path = model.config.name_or_path = spec  # what an adapter records as its base
+    return model

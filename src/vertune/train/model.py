@@ -15,10 +15,10 @@ from accelerate import PartialState
 from peft import LoraConfig as PeftLoraConfig
 from peft import PeftModel, get_peft_model, prepare_model_for_kbit_training
 from torch import nn
-from transformers import AutoModelForCausalLM, BitsAndBytesConfig, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import BitsAndBytesConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 from vertune.config import Config
-from vertune.model.loading import DTYPE_KWARG, load_model, load_tokenizer, resolve_model_path
+from vertune.model.loading import load_model, load_tokenizer
 from vertune.train.device import Precision
 
 # Config attributes that set dropout in common architectures (Qwen/Llama use attention_dropout).
@@ -108,7 +108,6 @@ def _load_4bit(config: Config) -> PreTrainedModel:
         raise QLoRAUnavailable(f"training.method 'qlora' needs {' and '.join(missing)}; use method 'lora' here")
     quantization = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                       bnb_4bit_compute_dtype=torch.bfloat16)
-    model = AutoModelForCausalLM.from_pretrained(
-        resolve_model_path(config.model.base), quantization_config=quantization, device_map=_device_map(config),
-        trust_remote_code=config.model.trust_remote_code, **{DTYPE_KWARG: torch.bfloat16})
+    model = load_model(config.model.base, dtype=torch.bfloat16, device_map=_device_map(config),
+                       trust_remote_code=config.model.trust_remote_code, quantization_config=quantization)
     return prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.training.gradient_checkpointing)

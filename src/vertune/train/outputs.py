@@ -2,7 +2,9 @@
 
 ``adapter/`` is a plain PEFT folder (``adapter_config.json`` + ``adapter_model.safetensors``):
 ``PeftModel.from_pretrained(base, "adapter")`` loads it, and vLLM serves it with
-``--enable-lora --lora-modules name=adapter``. ``merged/`` is an ordinary model folder.
+``--enable-lora --lora-modules name=adapter``. ``merged/`` is an ordinary model folder. The
+adapter's ``base_model_name_or_path`` is the config's spec (``embedded:tiny-qwen3``, a hub id), as
+``vertune.model.loading`` names every model it loads, so another machine can resolve it.
 """
 
 from __future__ import annotations
@@ -23,11 +25,17 @@ ADAPTER, FULL_MODEL, MERGED, REPORT = "adapter", "model", "merged", "training_re
 
 def export_weights(model: PreTrainedModel | PeftModel, weights: dict[str, torch.Tensor],
                    tokenizer: PreTrainedTokenizerBase, output_dir: Path) -> Path:
-    """Save ``weights`` (the trainable ones) as an adapter, or as a full model for full fine-tuning."""
+    """Save ``weights`` (the trainable ones) as an adapter, or as a full model for full fine-tuning.
+
+    vertune never resizes the vocabulary, so peft need not look the base up (on the hub, for a
+    hub id) to decide whether to save the embeddings.
+    """
     is_adapter = isinstance(model, PeftModel)
     with atomic_dir(output_dir / (ADAPTER if is_adapter else FULL_MODEL)) as folder:
-        model.save_pretrained(folder, state_dict=weights)
-        if not is_adapter:
+        if is_adapter:
+            model.save_pretrained(folder, state_dict=weights, save_embedding_layers=False)
+        else:
+            model.save_pretrained(folder, state_dict=weights)
             tokenizer.save_pretrained(folder)
     return output_dir / (ADAPTER if is_adapter else FULL_MODEL)
 
