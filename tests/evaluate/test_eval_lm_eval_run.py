@@ -25,8 +25,6 @@ from openai_server import ChatServer
 from vertune.evaluate import suites
 from vertune.evaluate.lm_eval_export import export_lm_eval
 
-pytest.importorskip("lm_eval")
-
 LIMIT = 2  # docs per task: enough to score each task, few enough to stay quick
 SOCKET_GUARD = '''
 import os, socket
