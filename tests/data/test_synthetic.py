@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 
+from vertune.data.ingest import synthetic_items
+from vertune.data.sources.annual_report import find_sections
 from vertune.data.synthetic import (
     GENERATORS,
     describe_trade,
+    generate_annual_reports,
     generate_dialogues,
+    generate_news_articles,
     generate_trades,
 )
 from vertune.data.synthetic.dialogues import INTENTS, SENTIMENTS
@@ -21,6 +25,8 @@ from vertune.data.synthetic.trades import (
     STRUCTURING_THRESHOLD,
     TINY_AMOUNT_MAX,
 )
+from vertune.data.synthetic.truth import TRUTH_KEY
+from vertune.records import Document
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +132,51 @@ def test_dialogues_alternate_roles_and_fill_every_slot() -> None:
 def test_dialogues_vary_their_wording() -> None:
     openings = [d["turns"][0]["text"] for d in generate_dialogues(1000, seed=4)]
     assert len(set(openings)) > 800
+
+
+# ---- generated annual-report excerpts and news: text with its truth ----------------------------
+
+
+class TextSource:
+    """The fields of a synthetic config source that ingest reads."""
+
+    def __init__(self, synthetic: str, kind: str, count: int, seed: int = 5) -> None:
+        self.name, self.synthetic, self.kind, self.count, self.seed = synthetic, synthetic, kind, count, seed
+        self.path, self.format, self.encoding, self.mapping, self.params, self.label_columns = None, "auto", "auto", {}, {}, []
+        self.optional = self.allow_outside = False
+
+
+@pytest.mark.parametrize("generate", [generate_annual_reports, generate_news_articles])
+def test_text_generators_are_seeded_and_their_truth_is_where_they_wrote_it(generate: Any) -> None:
+    records = generate(60, seed=4)
+    assert records == generate(60, seed=4) and records != generate(60, seed=5)
+    for record in records:
+        truth = record["truth"]
+        assert all(record["text"][e["start"] : e["end"]] == e["text"] for e in truth["entities"])
+        names = {e["text"] for e in truth["entities"]}
+        canonical = {truth["aliases"].get(name, name) for name in names}
+        assert all(r["head"] in canonical and r["tail"] in names for r in truth["relations"])
+        assert "truth" not in record["text"] and ("summary" not in truth or truth["summary"] not in record["text"])
+
+
+def test_report_excerpts_read_like_the_pdf_reports_and_the_reader_finds_their_truth() -> None:
+    docs = [item for item in synthetic_items(TextSource("annual_reports", "annual_report", 80)) if isinstance(item, Document)]
+    assert len(docs) == 80 and all(doc.kind == "annual_report" and doc.title.endswith("2023年年度报告") for doc in docs)
+    tables = 0
+    for doc in docs:
+        truth = doc.meta[TRUTH_KEY]
+        found = [{k: e[k] for k in ("name", "period", "value", "unit")} for e in doc.meta["elements"]]
+        assert found == truth["elements"] and 1 <= len(found) <= 2  # short enough for a 512-token extraction sample
+        assert [s.title for s in find_sections(doc.text)][-1] == "第三节 管理层讨论与分析" and doc.meta["report_year"] == "2023"
+        assert any(r["kind"] == "control" for r in truth["relations"]) and "公司" in doc.text.split("\n", 4)[-1]
+        tables += "| 主要会计数据 |" in doc.text
+    assert 20 < tables < 60  # some excerpts have a key-figure table, some only prose
+
+
+def test_news_articles_carry_an_editors_summary_that_is_not_their_lead() -> None:
+    records = generate_news_articles(30, seed=2)
+    assert Counter(r["news_kind"] for r in records) == {"earnings": 10, "acquisition": 10, "dividend": 10}
+    for record in records:
+        lead = record["text"].split("。")[0]
+        assert record["truth"]["summary"] and record["truth"]["summary"] != lead and record["title"]
+        assert record["truth"]["relations"]

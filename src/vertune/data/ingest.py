@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from vertune.data import sources
 from vertune.data.sources import dialogue, tables
 from vertune.data.sources.base import Item, ReadOptions, SourceError, reject
+from vertune.data.synthetic.documents import text_record_to_document
 from vertune.records import Document, Rejection
 
 _GLOB_CHARS = frozenset("*?[")
@@ -229,7 +230,8 @@ def trade_to_document(row: tables.Row, options: ReadOptions) -> Document:
     )
 
 
-SYNTHETIC_DOCUMENTS = {"trades": trade_to_document, "dialogues": dialogue.dialogue_to_document}
+SYNTHETIC_DOCUMENTS = {"trades": trade_to_document, "dialogues": dialogue.dialogue_to_document,
+                       "annual_reports": text_record_to_document, "news_articles": text_record_to_document}
 """How a generator's records become Documents; other generators' records read like table rows."""
 
 
