@@ -204,3 +204,48 @@ def test_without_a_lexicon_the_rules_that_need_one_stay_silent(doc: MakeDoc) -> 
     text = "白酒行业2024年展望。高端白酒需求保持稳健。渠道库存处于低位。贵州茅台2023年营业收入1,476.94亿元，同比增长18.04%。"
     (summary,) = prelabel_documents(spec("m", "summary", []), [doc("research", text)])
     assert summary.summary == "白酒行业2024年展望。高端白酒需求保持稳健。"  # lead sentences; figures need the lexicon
+
+
+@pytest.mark.parametrize("text", [
+    "密码忘了，登不上证券APP", "登不上掌上银行怎么办", "请不要出租、出借银行账户。", "钱包被偷了，里面有你们银行的卡",
+    "前20个交易日日均证券资产不低于50万元", "上海证券交易所发布新规", "想买点天天利货币基金",
+])
+def test_a_company_suffix_does_not_swallow_a_verb_phrase_or_run_into_a_longer_word(text: str) -> None:
+    assert [name for name, label in found(text) if label == "公司"] == []
+
+
+def test_suffix_names_keep_their_whole_name_and_alias_markers_name_companies() -> None:
+    assert [name for name, label in found("收到恒力精工机械股份有限公司代发工资") if label == "公司"] == ["恒力精工机械股份有限公司"]
+    text = "我们审计了东海商业银行股份有限公司（以下简称“东海银行”）财务报表。股票简称：华夏酿酒　股票代码：600828"
+    assert [name for name, label in found(text) if label == "公司"] == ["东海商业银行股份有限公司", "东海银行", "华夏酿酒"]
+
+
+def test_relations_follow_gongsi_to_the_documents_own_company() -> None:
+    text = "华夏酿酒股份有限公司主要从事白酒生产。公司持有星河物流有限公司51%股权。报告期内，公司实现营业收入186.52亿元；实现归母净利润72.16亿元。"
+    assert relations(text) == [("华夏酿酒股份有限公司", "星河物流有限公司", "control"),
+                               ("华夏酿酒股份有限公司", "营业收入", "publish"), ("华夏酿酒股份有限公司", "归母净利润", "publish")]
+    assert relations("星河物流有限公司为公司的全资子公司。") == []  # no company named: nothing to refer to
+
+
+def test_the_title_names_the_own_company_and_gaisi_the_last_one_named() -> None:
+    text = "星河物流有限公司为华夏酿酒股份有限公司的全资子公司。本公司实现营业收入186.52亿元。"
+    titled = [(h.text, t.text, kind) for h, t, kind, _ in find_relations(text, FINANCE_LEXICON, "华夏酿酒股份有限公司2023年年度报告")]
+    assert titled[1:] == [("华夏酿酒股份有限公司", "营业收入", "publish")]
+    assert relations(text)[1:] == [("星河物流有限公司", "营业收入", "publish")]  # untitled: the first company named
+    text = "华夏酿酒股份有限公司年报发布。星河物流有限公司为公司的全资子公司。该公司实现营业收入3.5亿元。本公司实现营业收入186.52亿元。"
+    assert relations(text) == [("华夏酿酒股份有限公司", "星河物流有限公司", "control"),
+                               ("星河物流有限公司", "营业收入", "publish"), ("华夏酿酒股份有限公司", "营业收入", "publish")]
+
+
+def test_gongsi_inside_a_word_refers_to_no_one() -> None:
+    assert relations("华夏酿酒股份有限公司发布年报。其子公司实现营业收入10亿元，纳入公司合并报表。") == []
+
+
+def test_a_generated_news_article_is_summarised_by_its_editors_summary(doc: MakeDoc) -> None:
+    spec = spec_of("summary")
+    article = doc("news", "3月28日晚间，华夏酿酒（600828.SH）发布2023年年度报告。报告显示，公司全年实现营业收入186.52亿元。",
+                  truth={"summary": "华夏酿酒2023年营业收入186.52亿元。"})
+    best = best_prelabel(spec, prelabel_documents(spec, [article]))
+    assert best is not None and best.summary == "华夏酿酒2023年营业收入186.52亿元。" and best.annotator == "known:meta"
+    piece = doc("news", article.text, truth={"summary": "华夏酿酒2023年营业收入186.52亿元。"}, chunk_count=2)
+    assert best_prelabel(spec, prelabel_documents(spec, [piece])).annotator == "rules:extractive_summary"

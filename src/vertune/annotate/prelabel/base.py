@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from vertune.annotate.tasks import TaskSpec
 
 _SENTENCE_END = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
+_FULL_SENTENCE_END = re.compile(r"[^。！？!?\n]+[。！？!?]*")
 
 
 def draft(spec: TaskSpec, doc: Document, source: str, confidence: float, **answer: Any) -> Annotation:
@@ -22,6 +23,8 @@ def draft(spec: TaskSpec, doc: Document, source: str, confidence: float, **answe
     )
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, ending punctuation included, blank ones skipped."""
-    return [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text) if m.group().strip()]
+def sentences(text: str, clauses: bool = True) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, ending punctuation included, blank ones skipped; a "；" ends
+    one too unless ``clauses`` is false (a subject named before it still speaks after it)."""
+    pattern = _SENTENCE_END if clauses else _FULL_SENTENCE_END
+    return [(m.start(), m.end()) for m in pattern.finditer(text) if m.group().strip()]

@@ -1,7 +1,14 @@
 """Rule entity labeller: amounts, percentages, dates, tickers by pattern; companies and
 financial indicators from the lexicon, plus companies by shape: a company suffix
-(``…股份有限公司``), a name before its ticker (``东海银行（601968.SH）``), and later mentions of
-a name found that way.
+(``…股份有限公司``), a name before its ticker (``东海银行（601968.SH）``), a name after an alias
+marker (``（以下简称“华夏酿酒”）``, ``股票简称：华夏酿酒``), and later mentions of a name found
+that way.
+
+A suffix match must name a company, not swallow the phrase before it: the name starts after
+the last lead-in or verb word in it (``company_cut_words``: 收到, 登不上, 出借, …), generic
+heads are left out (``company_generic_prefixes``), and a suffix that runs on into a longer
+word (``证券APP``, ``银行卡``, ``证券交易所``: ASCII letters or ``company_suffix_continuations``)
+is no company at all.
 
 Overlapping candidates are resolved longest first, so "2023年营业收入12.5亿元" yields a date,
 an indicator and an amount rather than fragments. Only the kinds the lexicon's
@@ -47,6 +54,7 @@ REPEAT_DISCOUNT = 0.1  # a later mention of a name found elsewhere in the text
 _PUNCTUATION = r"\s，。、；：:,;！？!?（）()“”\"'《》【】\[\]"
 _NAME_CHAR = rf"[^{_PUNCTUATION}\d的和与及在对向由被为是将从据称了于]"
 _TICKER_CORE = r"\d{6}\.(?:SH|SZ|BJ)|\d{4,5}\.HK"
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _NAME_BEFORE_TICKER = re.compile(rf"({_NAME_CHAR}{{2,8}})[（(]\s*(?:{_TICKER_CORE})\s*[)）]", re.I)
 
 
@@ -80,16 +88,40 @@ def _after_lead_in(text: str, start: int, end: int, lexicon: Lexicon) -> int:
     return start
 
 
+def _runs_on(text: str, end: int, lexicon: Lexicon) -> bool:
+    """Whether the word goes on after a company suffix ("证券APP", "银行卡"): then it is no name."""
+    return bool(_ASCII_LETTER.match(text, end)) or text.startswith(lexicon.company_suffix_continuations, end)
+
+
 def _suffix_companies(text: str, lexicon: Lexicon) -> list[Candidate]:
     """Names ending in a company suffix ("华夏酿酒股份有限公司"), generic ones ("该银行") left out."""
     found = []
     for match in _suffix_pattern(lexicon).finditer(text):
         start = _after_lead_in(text, match.start(), match.end(), lexicon)
-        name = text[start : match.end()]
+        end = longer.end() if (longer := _longer_suffix(lexicon).match(text, match.end())) else match.end()
+        name = text[start:end]
         stem = next((name[: -len(s)] for s in lexicon.company_suffixes if name.endswith(s)), name)
-        if len(stem) >= 2 and not stem.startswith(lexicon.company_generic_prefixes):
-            found.append(Candidate(start, match.end(), "company", SUFFIX_COMPANY_CONFIDENCE))
+        if len(stem) >= 2 and not stem.startswith(lexicon.company_generic_prefixes) and not _runs_on(text, end, lexicon):
+            found.append(Candidate(start, end, "company", SUFFIX_COMPANY_CONFIDENCE))
     return found
+
+
+@functools.cache
+def _longer_suffix(lexicon: Lexicon) -> re.Pattern[str]:
+    """The rest of a name whose first suffix is not its last ("东海商业银行|股份有限公司")."""
+    return re.compile(rf"{_NAME_CHAR}{{0,4}}?(?:{alternation(lexicon.company_suffixes)})")
+
+
+@functools.cache
+def _alias_pattern(lexicon: Lexicon) -> re.Pattern[str]:
+    return re.compile(rf"(?:{alternation(lexicon.company_alias_markers)})\s*[:：]?\s*[“\"「]?({_NAME_CHAR}{{2,8}}?)(?=[”\"」）)\s　，,。；]|$)")
+
+
+def _alias_companies(text: str, lexicon: Lexicon) -> list[Candidate]:
+    """Names given after an alias marker: "（以下简称“华夏酿酒”）", "股票简称：华夏酿酒"."""
+    if not lexicon.company_alias_markers:
+        return []
+    return [Candidate(m.start(1), m.end(1), "company", TICKER_NAME_CONFIDENCE) for m in _alias_pattern(lexicon).finditer(text)]
 
 
 def _ticker_companies(text: str, lexicon: Lexicon) -> list[Candidate]:
@@ -117,7 +149,7 @@ def candidates(text: str, lexicon: Lexicon) -> list[Candidate]:
              for kind, (pattern, conf) in PATTERNS.items() for m in pattern.finditer(text)]
     for kind, pattern in _dictionary_patterns(lexicon).items():
         found += [Candidate(m.start(), m.end(), kind, DICTIONARY_CONFIDENCE[kind]) for m in pattern.finditer(text)]
-    companies = _suffix_companies(text, lexicon) + _ticker_companies(text, lexicon)
+    companies = _suffix_companies(text, lexicon) + _ticker_companies(text, lexicon) + _alias_companies(text, lexicon)
     return found + companies + _repeated_mentions(text, companies)
 
 

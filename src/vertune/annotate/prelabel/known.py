@@ -3,7 +3,9 @@
 Synthetic dialogues carry ``meta["intent"]`` / ``meta["sentiment"]``, simulated trades
 ``meta["is_fraud"]``. For a classification task named ``T`` the answer is ``meta["T"]``, or a
 boolean ``meta["is_T"]`` mapped to the second label when true and the first when false
-(``fraud`` with labels [正常, 欺诈]), or ``meta["label"]``.
+(``fraud`` with labels [正常, 欺诈]), or ``meta["label"]``. A summary task takes the editor's
+summary a text generator wrote (``meta["truth"]["summary"]``, generated news), for a whole
+document only: a piece of a longer one is not summarised by it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vertune.annotate.answers import CHOICE_FIELD
 from vertune.annotate.prelabel.base import draft
+from vertune.data.synthetic.truth import TRUTH_KEY
 from vertune.records import Annotation, Document
 
 if TYPE_CHECKING:
@@ -40,8 +43,18 @@ def _known_class(spec: TaskSpec, meta: dict[str, Any]) -> Any:
     return meta.get("label")
 
 
+def _known_summary(spec: TaskSpec, doc: Document) -> Annotation | None:
+    truth = doc.meta.get(TRUTH_KEY)
+    summary = truth.get("summary") if isinstance(truth, dict) else None
+    if not isinstance(summary, str) or not summary.strip() or doc.meta.get("chunk_count", 1) > 1:
+        return None
+    return draft(spec, doc, SOURCE, 1.0, summary=summary.strip())
+
+
 def known_answer(spec: TaskSpec, doc: Document) -> Annotation | None:
-    """The generator's label for ``doc`` when it is one of the task's labels."""
+    """The generator's label (or summary) for ``doc`` when it is one of the task's labels."""
+    if spec.type == "summary":
+        return _known_summary(spec, doc)
     if spec.type == "classification":
         value = _known_class(spec, doc.meta)
     elif spec.type == "sentiment":

@@ -30,7 +30,7 @@ LABELLERS: dict[str, tuple[Labeller, ...]] = {
     "sentiment": (known_answer, label_sentiment),
     "classification": (known_answer,),
     "qa": (qa_from_elements, qa_from_thread),
-    "summary": (draft_summary,),
+    "summary": (known_answer, draft_summary),
     "extraction": (label_extraction,),
 }
 

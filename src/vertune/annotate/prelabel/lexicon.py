@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 CONTROL_KEYS = ("verbs", "parent_phrases", "child_phrases", "copulas", "passive")
+COREFERENCE_KEYS = ("own", "previous", "bare", "joiners")
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, so compiled patterns can be cached per lexicon
@@ -34,8 +35,11 @@ class Lexicon:
     company_suffixes: tuple[str, ...]
     company_generic_prefixes: tuple[str, ...]
     company_cut_words: tuple[str, ...]
+    company_suffix_continuations: tuple[str, ...]
+    company_alias_markers: tuple[str, ...]
     indicators: tuple[str, ...]
     control: dict[str, tuple[str, ...]]
+    coreference: dict[str, tuple[str, ...]]
     positive: tuple[str, ...]
     negative: tuple[str, ...]
     negators: tuple[str, ...]
@@ -45,6 +49,7 @@ class Lexicon:
     def from_mapping(cls, data: dict[str, Any]) -> Lexicon:
         sentiment = data.get("sentiment") or {}
         control = data.get("control") or {}
+        coreference = data.get("coreference") or {}
         return cls(
             entity_labels={str(kind): str(label) for kind, label in (data.get("entity_labels") or {}).items()},
             relation_labels={str(kind): str(label) for kind, label in (data.get("relation_labels") or {}).items()},
@@ -52,8 +57,11 @@ class Lexicon:
             company_suffixes=_words(data.get("company_suffixes")),
             company_generic_prefixes=_words(data.get("company_generic_prefixes")),
             company_cut_words=_words(data.get("company_cut_words")),
+            company_suffix_continuations=_words(data.get("company_suffix_continuations")),
+            company_alias_markers=_words(data.get("company_alias_markers")),
             indicators=_words(data.get("indicators")),
             control={key: _words(control.get(key)) for key in CONTROL_KEYS},
+            coreference={key: _words(coreference.get(key)) for key in COREFERENCE_KEYS},
             positive=_words(sentiment.get("positive")),
             negative=_words(sentiment.get("negative")),
             negators=_words(sentiment.get("negators")),
