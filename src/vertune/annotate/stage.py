@@ -6,6 +6,9 @@ Writes into the stage folder:
 * ``annotations.jsonl``: every annotator's labels (simulated or imported);
 * ``gold.jsonl``: one record per item that has gold (``meta["resolution"]`` says how);
 * ``agreement.json`` and ``agreement.md``: agreement per task and label;
+* ``gold_quality.json`` (also a section of ``agreement.md``): for documents that carry a
+  generator's ground truth (``meta["truth"]``), precision and recall of the gold entities,
+  relations and report fields against it, per task and label (see ``gold_quality.py``);
 * ``arbitration/<task>.json``: the disputed items as Label Studio tasks, both versions shown;
 * ``label_studio/<task>/config.xml``, ``tasks.json``, ``guideline.md``: a labelling project
   per task, pre-labels as predictions.
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from vertune.annotate.agreement import render_markdown
 from vertune.annotate.flow import STAGE, TaskResult, annotate_documents
+from vertune.annotate.gold_quality import gold_quality, render_gold_quality
 from vertune.annotate.label_studio import Skip, label_config, read_export
 from vertune.annotate.prelabel.model import ModelLabeller
 from vertune.annotate.tasks import TaskSpec, guideline_with_labels, resolve_tasks
@@ -98,12 +102,16 @@ def annotate_stage(ctx: StageContext) -> None:
     write_jsonl(ctx.out / "prelabels.jsonl", result.prelabels)
     write_jsonl(ctx.out / "annotations.jsonl", result.annotations)
     write_jsonl(ctx.out / "gold.jsonl", result.gold)
+    quality = gold_quality([task.spec for task in result.tasks], docs, result.gold)
     atomic_write_json(ctx.out / "agreement.json", result.agreement)
-    atomic_write_text(ctx.out / "agreement.md", render_markdown(result.agreement))
+    atomic_write_json(ctx.out / "gold_quality.json", quality)
+    atomic_write_text(ctx.out / "agreement.md", render_markdown(result.agreement) + render_gold_quality(quality))
     for task in result.tasks:
         write_task_files(ctx.out, task)
         ctx.counts["in"] += task.items
         ctx.stats[task.spec.name] = task.stats()
+        if task.spec.name in quality:
+            ctx.stats[task.spec.name]["gold_quality"] = {k: quality[task.spec.name][k] for k in ("precision", "recall", "f1")}
     for rejection in result.rejections:
         ctx.reject(rejection)
     ctx.counts["out"] += len(result.gold)
