@@ -218,6 +218,7 @@ def test_suffix_names_keep_their_whole_name_and_alias_markers_name_companies() -
     assert [name for name, label in found("收到恒力精工机械股份有限公司代发工资") if label == "公司"] == ["恒力精工机械股份有限公司"]
     text = "我们审计了东海商业银行股份有限公司（以下简称“东海银行”）财务报表。股票简称：华夏酿酒　股票代码：600828"
     assert [name for name, label in found(text) if label == "公司"] == ["东海商业银行股份有限公司", "东海银行", "华夏酿酒"]
+    assert found("在证券交易所上市交易的公司（以下简称上市公司）及其董事") == []  # a defined term, no name
 
 
 def test_relations_follow_gongsi_to_the_documents_own_company() -> None:

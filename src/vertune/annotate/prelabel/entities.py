@@ -118,10 +118,12 @@ def _alias_pattern(lexicon: Lexicon) -> re.Pattern[str]:
 
 
 def _alias_companies(text: str, lexicon: Lexicon) -> list[Candidate]:
-    """Names given after an alias marker: "（以下简称“华夏酿酒”）", "股票简称：华夏酿酒"."""
+    """Names given after an alias marker: "（以下简称“华夏酿酒”）", "股票简称：华夏酿酒"; not a
+    defined generic term ("（以下简称上市公司）")."""
     if not lexicon.company_alias_markers:
         return []
-    return [Candidate(m.start(1), m.end(1), "company", TICKER_NAME_CONFIDENCE) for m in _alias_pattern(lexicon).finditer(text)]
+    return [Candidate(m.start(1), m.end(1), "company", TICKER_NAME_CONFIDENCE) for m in _alias_pattern(lexicon).finditer(text)
+            if not m.group(1).startswith(lexicon.company_generic_prefixes)]
 
 
 def _ticker_companies(text: str, lexicon: Lexicon) -> list[Candidate]:
