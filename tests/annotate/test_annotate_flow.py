@@ -89,7 +89,7 @@ def test_imported_labels_and_arbitration_decisions(finance_docs: list[Document])
     after = annotate_documents(docs, config, imported=labels, decisions=decisions)
     gold = {g.doc_id: g for g in after.gold}
     assert gold[disputed.id].sentiment == "negative" and gold[disputed.id].meta["arbiter"] == "chief@x"
-    assert gold[agreed.id].meta == {"resolution": "agreed", "annotators": ["a@x", "b@x"]}
+    assert gold[agreed.id].meta == {"resolution": "agreed", "annotators": ["a@x", "b@x"], "source_name": "service"}
     assert untouched.id not in gold or gold[untouched.id].status == "pre-labelled"
 
 
@@ -127,3 +127,17 @@ def test_per_item_annotators_are_used(finance_docs: list[Document], finance_conf
     intent = next(t for t in result.tasks if t.spec.name == "intent")
     assert len(intent.annotations) == per_item * intent.items
     assert {g.meta["resolution"] for g in intent.gold} <= ({"single"} if per_item == 1 else {"agreed", "arbitrated"})
+
+
+def test_gold_carries_its_documents_source_and_parent(finance_docs: list[Document],
+                                                      finance_config: AnnotationConfig) -> None:
+    """prepare stratifies by source and keeps a parent's pieces together: gold must say both."""
+    docs = [doc.model_copy(update={"meta": {**doc.meta, "parent_id": f"parent-{k % 3}"}})
+            for k, doc in enumerate(finance_docs)]
+    by_id = {doc.id: doc for doc in docs}
+    gold = annotate_documents(docs, finance_config).gold
+    assert gold
+    for record in gold:
+        doc = by_id[record.doc_id]
+        assert record.meta["source_name"] == doc.meta["source_name"]
+        assert record.meta["parent_id"] == doc.meta["parent_id"]

@@ -95,6 +95,16 @@ class AnnotateResult:
         return {t.spec.name: t.agreement for t in self.tasks}
 
 
+LINEAGE = ("source_name", "parent_id")  # document meta that prepare splits by: keep it on gold
+
+
+def with_lineage(gold: Annotation, doc: Document) -> Annotation:
+    """``gold`` with its document's source and parent: prepare stratifies splits by source and
+    keeps every piece of one parent document in one split, so a gold record must say both."""
+    lineage = {key: doc.meta[key] for key in LINEAGE if doc.meta.get(key) is not None}
+    return gold.model_copy(update={"meta": {**gold.meta, **lineage}}) if lineage else gold
+
+
 def _by_doc(annotations: Sequence[Annotation]) -> dict[str, list[Annotation]]:
     grouped: dict[str, list[Annotation]] = defaultdict(list)
     for annotation in annotations:
@@ -171,7 +181,7 @@ def annotate_task(
         if outcome.dispute:
             disputes.append(outcome.dispute)
         if outcome.gold is not None:
-            gold.append(outcome.gold)
+            gold.append(with_lineage(outcome.gold, doc))
         else:
             rejections.append(Rejection(stage=STAGE, item=f"{spec.name}:{doc.id}", reason=outcome.reason, detail=outcome.detail))
     return TaskResult(
