@@ -1,20 +1,32 @@
-"""Fine-tuning throughput: vertune's recipe against the plain Trainer recipe, same data, same tokens.
+"""Fine-tuning throughput: vertune's recipe against two Trainer recipes, same data, same tokens.
 
-Baseline: transformers ``Trainer`` + peft LoRA (r 16, alpha 32, q_proj/v_proj), fp32, every
-sample padded to 512 tokens, batch 8, gradient accumulation 4, lr 3e-5 cosine. Ours:
-``vertune.train.train`` with the config defaults but one epoch (the same LoRA and optimiser settings, plus
-length-grouped dynamic padding and bf16 autocast where the CPU has bf16 kernels). Both get the
-same chat samples (real lengths spread evenly over 32-500 tokens, none truncated) and the same
-answer-only labels, so they process the same real tokens; each runs in its own process so that
-peak RSS is its own. Both final models are scored with the same fp32 held-out loss.
+Baselines, both ``transformers.Trainer`` + peft LoRA (r 16, alpha 32, dropout 0.1, q_proj/v_proj),
+batch 8, gradient accumulation 4, AdamW, cosine schedule, warmup 3 %:
+
+- ``pad512``: fp32, every sample padded to 512 tokens (``default_data_collator``), the recipe
+  of a first tutorial;
+- ``trainer``: what a competent user writes: ``bf16=True`` (autocast on the CPU), dynamic
+  padding with ``DataCollatorForSeq2Seq(label_pad_token_id=-100)``, length-grouped batches
+  (``train_sampling_strategy="group_by_length"``), no evaluation, saving or per-step logging in
+  the timed loop, no pinned memory and no loader workers (nothing to overlap on a CPU).
+
+Ours: ``vertune.train.train`` with the config defaults but the benchmark's epochs and learning
+rate (the same LoRA and optimiser settings). All get the same chat samples (real lengths spread
+evenly over 32-500 tokens, none truncated), the same answer-only labels, the same learning rate
+and number of optimizer steps, and a seeded LoRA initialisation; each runs in its own process so
+that peak RSS is its own. Every final model is scored with the same fp32 held-out loss.
 
 Throughput counts real (non-pad) tokens. "loop" times the training steps only, "e2e" the whole
 call (model load, tokenisation, training, saving the adapter). Useful FLOPs count real tokens
 only; "MFU own" divides the achieved rate by the matmul peak, measured in this run, of the dtype
-the recipe computes in (fp32 for the baseline, bf16 for vertune with autocast), "MFU bf16" by
-the machine's best (bf16) peak.
+the recipe computes in (fp32 for pad512, bf16 for the others), "MFU bf16" by the machine's best
+(bf16) peak.
+
+On a shared machine set ``OMP_WAIT_POLICY=PASSIVE``: idle OpenMP threads then sleep instead of
+spinning against other jobs' threads (the header says whether it was set).
 
 Run: .venv/bin/python benchmarks/train_throughput.py [--tiny-samples 256] [--big-samples 64] [--repeats 2]
+     [--lr 1e-3] [--epochs 3] [--big-epochs 1]
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ import tempfile
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -40,7 +53,8 @@ from vertune.train.data import IGNORE, encode
 from vertune.train.device import cpu_cores
 from vertune.train.recipe import evaluate
 
-PAD_TO, HELD_OUT = 512, 32
+PAD_TO, HELD_OUT, SEED = 512, 32, 42
+RECIPES = ("pad512", "trainer", "vertune")
 BIG = {"hidden_size": 768, "intermediate_size": 2560, "num_hidden_layers": 12, "num_attention_heads": 12,
        "num_key_value_heads": 4, "head_dim": 64}  # about 96M parameters with the embedded tokenizer
 
@@ -117,59 +131,70 @@ def held_out_loss(model: torch.nn.Module, held_out: list[Sample]) -> float:
     return evaluate(Accelerator(cpu=True), model.float(), examples, batch_size=8, pad_id=0)
 
 
-def run_baseline(model_spec: str, samples: list[Sample], workdir: Path) -> dict[str, float]:
+def run_trainer(model_spec: str, samples: list[Sample], workdir: Path, recipe: str, lr: float,
+                epochs: int) -> dict[str, Any]:
+    """One of the two Trainer recipes (``pad512`` or ``trainer``), timed like vertune's."""
     from peft import LoraConfig, get_peft_model
-    from transformers import Trainer, TrainingArguments, default_data_collator
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, default_data_collator, set_seed
 
     wall, cpu = time.perf_counter(), time.process_time()
+    set_seed(SEED)  # the LoRA initialisation too, as vertune seeds its own
     tokenizer = load_tokenizer(model_spec)
     model = get_peft_model(load_model(model_spec, dtype="float32"),
                            LoraConfig(r=16, lora_alpha=32, lora_dropout=0.1, target_modules=["q_proj", "v_proj"],
                                       task_type="CAUSAL_LM"))
-    rows = []
-    for example in encode(samples, tokenizer, PAD_TO).examples:
-        pad = PAD_TO - len(example)
-        rows.append({"input_ids": torch.tensor(example.input_ids + [tokenizer.pad_token_id] * pad),
-                     "attention_mask": torch.tensor([1] * len(example) + [0] * pad),
-                     "labels": torch.tensor(example.labels + [IGNORE] * pad)})
+    examples = encode(samples, tokenizer, PAD_TO).examples
+    if recipe == "pad512":
+        rows = [{"input_ids": torch.tensor(e.input_ids + [tokenizer.pad_token_id] * (PAD_TO - len(e))),
+                 "attention_mask": torch.tensor([1] * len(e) + [0] * (PAD_TO - len(e))),
+                 "labels": torch.tensor(e.labels + [IGNORE] * (PAD_TO - len(e)))} for e in examples]
+        collator, precision = default_data_collator, {}
+    else:
+        rows = [{"input_ids": e.input_ids, "attention_mask": [1] * len(e), "labels": e.labels} for e in examples]
+        collator = DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=IGNORE, padding=True, return_tensors="pt")
+        precision = {"bf16": True, "train_sampling_strategy": "group_by_length"}
     args = TrainingArguments(output_dir=str(workdir), per_device_train_batch_size=8, gradient_accumulation_steps=4,
-                             learning_rate=3e-5, lr_scheduler_type="cosine", warmup_steps=0.03, num_train_epochs=1,
-                             max_grad_norm=1.0, logging_steps=1, save_strategy="no", report_to="none", use_cpu=True,
-                             seed=42, remove_unused_columns=False, disable_tqdm=True)
-    trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=default_data_collator)
+                             learning_rate=lr, lr_scheduler_type="cosine", warmup_steps=0.03, num_train_epochs=epochs,
+                             max_grad_norm=1.0, logging_strategy="no", eval_strategy="no", save_strategy="no",
+                             report_to="none", use_cpu=True, seed=SEED, remove_unused_columns=False,
+                             disable_tqdm=True, dataloader_pin_memory=False, dataloader_num_workers=0, **precision)
+    trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=collator)
     loop = time.perf_counter()
     trainer.train()
     loop = time.perf_counter() - loop
     model.save_pretrained(workdir / "adapter")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    losses = [r["loss"] for r in trainer.state.log_history if "loss" in r]
-    return {"loop_seconds": loop, "wall_seconds": wall, "cpu_seconds": cpu, "train_loss": losses[-1],
-            "steps": trainer.state.global_step, "model": model}
+    return {"loop_seconds": loop, "wall_seconds": wall, "cpu_seconds": cpu, "steps": trainer.state.global_step,
+            "adapter": workdir / "adapter", "precision": "bf16" if precision else "no"}
 
 
-def run_vertune(model_spec: str, samples: list[Sample], workdir: Path) -> dict[str, float]:
-    from peft import PeftModel
-
+def run_vertune(model_spec: str, samples: list[Sample], workdir: Path, lr: float, epochs: int) -> dict[str, Any]:
     from vertune.train.recipe import train
 
-    config = Config(project="bench", model={"base": model_spec}, training={"epochs": 1})  # one pass, as the baseline
+    config = Config(project="bench", model={"base": model_spec},
+                    training={"epochs": epochs, "learning_rate": lr, "seed": SEED})
     wall, cpu = time.perf_counter(), time.process_time()
     result = train(samples, [], config, workdir / "out", workdir / "ckpt")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    model = PeftModel.from_pretrained(load_model(model_spec, dtype="float32"), str(result.weights_dir))
     return {"loop_seconds": result.report["train_seconds"], "wall_seconds": wall, "cpu_seconds": cpu,
-            "train_loss": result.final_train_loss, "steps": result.steps, "model": model,
-            "precision": result.report["precision"]}
+            "steps": result.steps, "adapter": result.weights_dir, "precision": result.report["precision"]}
 
 
 def worker(args: argparse.Namespace) -> None:
+    from peft import PeftModel
+
     samples = make_samples(args.samples, seed=1)
     held_out = make_samples(HELD_OUT, seed=2)
-    run = run_baseline if args.worker == "baseline" else run_vertune
     with tempfile.TemporaryDirectory() as scratch:
-        figures = run(args.model, samples, Path(scratch))
-    figures["held_out_loss"] = held_out_loss(figures.pop("model"), held_out)
-    figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if args.worker == "vertune":
+            figures = run_vertune(args.model, samples, Path(scratch), args.lr, args.epochs)
+        else:
+            figures = run_trainer(args.model, samples, Path(scratch), args.worker, args.lr, args.epochs)
+        figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # training's own
+        # Every recipe's saved adapter on a fresh fp32 base: the Trainer leaves its model's forward
+        # wrapped in bf16 autocast, which would score it in another precision.
+        adapted = PeftModel.from_pretrained(load_model(args.model, dtype="float32"), str(figures.pop("adapter")))
+        figures["held_out_loss"] = held_out_loss(adapted, held_out)
     Path(args.json).write_text(json.dumps(figures), encoding="utf-8")
 
 
@@ -178,43 +203,52 @@ def worker(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def spawn(kind: str, model_spec: str, samples: int) -> dict[str, float]:
+def spawn(kind: str, model_spec: str, samples: int, lr: float, epochs: int) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([sys.executable, __file__, "--worker", kind, "--model", model_spec, "--samples", str(samples),
-                        "--json", out.name], check=True, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        done = subprocess.run([sys.executable, __file__, "--worker", kind, "--model", model_spec, "--samples",
+                               str(samples), "--lr", str(lr), "--epochs", str(epochs), "--json", out.name],
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{kind} worker failed:\n{done.stderr[-3000:]}")
         return json.loads(Path(out.name).read_text(encoding="utf-8"))
 
 
-def compare(name: str, model_spec: str, count: int, peaks: dict[str, float], repeats: int) -> None:
-    """Run both recipes ``repeats`` times, interleaved, and compare the best run of each (the
+def compare(name: str, model_spec: str, count: int, peaks: dict[str, float], repeats: int, lr: float,
+            epochs: int) -> None:
+    """Run every recipe ``repeats`` times, interleaved, and compare the best run of each (the
     machine is shared: the fastest run is the one least disturbed by other jobs)."""
     tokenizer = load_tokenizer("embedded:tiny-qwen3")
     lengths = [len(e) for e in encode(make_samples(count, seed=1), tokenizer, PAD_TO).examples]
-    tokens, flops = sum(lengths), useful_flops(model_spec, lengths)
+    tokens, flops = epochs * sum(lengths), epochs * useful_flops(model_spec, lengths)
     untrained = load_model(model_spec)
     parameters = sum(p.numel() for p in untrained.parameters())
-    print(f"\n## {name}: {parameters / 1e6:.1f}M parameters, {count} samples, {tokens} real tokens "
-          f"(mean length {tokens / count:.0f}; padded to {PAD_TO} the baseline processes {count * PAD_TO}); "
-          f"held-out loss before training {held_out_loss(untrained, make_samples(HELD_OUT, seed=2)):.4f}")
-    print(f"{'recipe':<10} {'loop s':>7} {'tok/s':>7} {'e2e s':>7} {'e2e tok/s':>9} {'CPU s':>7} {'peak RSS':>9} "
-          f"{'train loss':>10} {'held-out':>8} {'GFLOP/s':>8} {'MFU own':>8} {'MFU bf16':>8} {'load':>5}")
-    best: dict[str, dict[str, float]] = {}
+    before = held_out_loss(untrained, make_samples(HELD_OUT, seed=2))
+    print(f"\n## {name}: {parameters / 1e6:.1f}M parameters, {count} samples x {epochs} epochs at lr {lr:g}, "
+          f"{tokens} real tokens (mean length {sum(lengths) / count:.0f}; padded to {PAD_TO}: {epochs * count * PAD_TO}); "
+          f"held-out loss before training {before:.4f}")
+    print(f"{'recipe':<8} {'loop s':>7} {'tok/s':>7} {'e2e s':>7} {'e2e tok/s':>9} {'CPU s':>7} {'peak RSS':>9} "
+          f"{'steps':>5} {'held-out':>8} {'moved':>7} {'GFLOP/s':>8} {'MFU own':>8} {'MFU bf16':>8} {'load':>5}")
+    best: dict[str, dict[str, Any]] = {}
     for _ in range(repeats):
-        for kind in ("baseline", "vertune"):
-            r = spawn(kind, model_spec, count)
+        for kind in RECIPES:
+            r = spawn(kind, model_spec, count, lr, epochs)
             achieved = flops / r["loop_seconds"]
-            own_peak = peaks["bf16"] if r.get("precision") == "bf16" else peaks["fp32"]
-            print(f"{kind:<10} {r['loop_seconds']:7.1f} {tokens / r['loop_seconds']:7.0f} {r['wall_seconds']:7.1f} "
+            own_peak = peaks["bf16"] if r["precision"] == "bf16" else peaks["fp32"]
+            print(f"{kind:<8} {r['loop_seconds']:7.1f} {tokens / r['loop_seconds']:7.0f} {r['wall_seconds']:7.1f} "
                   f"{tokens / r['wall_seconds']:9.0f} {r['cpu_seconds']:7.1f} {r['peak_rss_mib']:7.0f}Mi "
-                  f"{r['train_loss']:10.4f} {r['held_out_loss']:8.4f} {achieved / 1e9:8.1f} "
-                  f"{achieved / own_peak:8.1%} {achieved / peaks['bf16']:8.1%} {os.getloadavg()[0]:5.1f}")
+                  f"{r['steps']:5d} {r['held_out_loss']:8.4f} {r['held_out_loss'] - before:+7.4f} "
+                  f"{achieved / 1e9:8.1f} {achieved / own_peak:8.1%} {achieved / peaks['bf16']:8.1%} "
+                  f"{os.getloadavg()[0]:5.1f}", flush=True)
             if kind not in best or r["loop_seconds"] < best[kind]["loop_seconds"]:
                 best[kind] = r
-    base, ours = best["baseline"], best["vertune"]
-    print(f"best runs, vertune / baseline: loop throughput {base['loop_seconds'] / ours['loop_seconds']:.2f}x, "
-          f"end to end {base['wall_seconds'] / ours['wall_seconds']:.2f}x, CPU time {base['cpu_seconds'] / ours['cpu_seconds']:.2f}x, "
-          f"peak RSS {ours['peak_rss_mib'] / base['peak_rss_mib']:.2f}x; held-out loss {ours['held_out_loss']:.4f} vs "
-          f"{base['held_out_loss']:.4f}; optimizer steps {ours['steps']} vs {base['steps']}; vertune precision {ours.get('precision')}")
+    ours = best["vertune"]
+    for kind in RECIPES[:-1]:
+        base = best[kind]
+        print(f"best runs, vertune / {kind}: loop {base['loop_seconds'] / ours['loop_seconds']:.2f}x, "
+              f"end to end {base['wall_seconds'] / ours['wall_seconds']:.2f}x, "
+              f"CPU time {base['cpu_seconds'] / ours['cpu_seconds']:.2f}x, "
+              f"peak RSS {ours['peak_rss_mib'] / base['peak_rss_mib']:.2f}x; held-out loss {ours['held_out_loss']:.4f} "
+              f"vs {base['held_out_loss']:.4f}; optimizer steps {ours['steps']} vs {base['steps']}")
 
 
 def main() -> None:
@@ -222,7 +256,10 @@ def main() -> None:
     parser.add_argument("--tiny-samples", type=int, default=256)
     parser.add_argument("--big-samples", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=2, help="interleaved runs of each recipe; the best counts")
-    parser.add_argument("--worker", choices=["baseline", "vertune"], help=argparse.SUPPRESS)
+    parser.add_argument("--lr", type=float, default=1e-3, help="learning rate of every recipe")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs of every recipe on the tiny model")
+    parser.add_argument("--big-epochs", type=int, default=1, help="epochs of every recipe on the ~100M model")
+    parser.add_argument("--worker", choices=RECIPES, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--samples", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
@@ -235,11 +272,13 @@ def main() -> None:
     peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
     print(f"machine: {cpu_cores()} cores, torch {torch.__version__}; matmul peak (1024^3, {cpu_cores()} threads): "
           f"fp32 {peaks['fp32'] / 1e9:.1f} GFLOP/s, bf16 {peaks['bf16'] / 1e9:.1f} GFLOP/s; load average "
-          f"{os.getloadavg()[0]:.1f}")
-    compare("tiny (embedded:tiny-qwen3)", "embedded:tiny-qwen3", args.tiny_samples, peaks, args.repeats)
+          f"{os.getloadavg()[0]:.1f}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
+    compare("tiny (embedded:tiny-qwen3)", "embedded:tiny-qwen3", args.tiny_samples, peaks, args.repeats, args.lr,
+            args.epochs)
     with tempfile.TemporaryDirectory() as folder:
         build_big_model(Path(folder))
-        compare("~100M Qwen3-shaped (random init)", folder, args.big_samples, peaks, args.repeats)
+        compare("~100M Qwen3-shaped (random init)", folder, args.big_samples, peaks, args.repeats, args.lr,
+                args.big_epochs)
     print(f"\nload average at the end {os.getloadavg()[0]:.1f}; whole run {time.perf_counter() - started:.0f}s")
 
 

@@ -165,3 +165,30 @@ def test_gradient_checkpointing_changes_memory_not_the_update(tmp_path: Path) ->
     assert runs[True].final_train_loss == pytest.approx(runs[False].final_train_loss, rel=1e-6)
     plain, recomputed = (load_file(runs[c].weights_dir / "adapter_model.safetensors") for c in (False, True))
     assert all(torch.allclose(plain[k], recomputed[k], atol=1e-6) for k in plain)
+
+
+def test_frozen_matmuls_stored_in_bf16_give_the_same_loss_and_gradients() -> None:
+    from vertune.train.data import collate, encode
+    from vertune.train.model import build_model
+
+    def loss_and_grads(cast: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor], int]:
+        torch.manual_seed(0)
+        model, tokenizer = build_model(tiny_config(), precision="bf16")
+        model.eval()  # no dropout: the two runs must see the same computation
+        done = recipe.store_frozen_matmuls_in_autocast_dtype(model, "bf16") if cast else 0
+        batch = collate(encode(varied_samples(4), tokenizer, 512).examples, tokenizer.pad_token_id)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = recipe.token_loss_sum(model, batch)
+        loss.backward()
+        grads = {n: p.grad for n, p in model.named_parameters() if p.requires_grad}
+        dtypes = {n: p.dtype for n, p in model.named_parameters()}
+        assert all(dtypes[n] == torch.float32 for n in grads)  # trainable weights stay fp32
+        assert all(d == torch.float32 for n, d in dtypes.items() if "embed" in n or "norm" in n)
+        return loss.detach(), grads, done
+
+    plain_loss, plain_grads, _ = loss_and_grads(cast=False)
+    cast_loss, cast_grads, cast = loss_and_grads(cast=True)
+    assert cast > 0
+    assert torch.equal(plain_loss, cast_loss)
+    assert all(torch.equal(plain_grads[n], cast_grads[n]) for n in plain_grads)
+    assert recipe.store_frozen_matmuls_in_autocast_dtype(build_model(tiny_config(), precision="no")[0], "no") == 0
