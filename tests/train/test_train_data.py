@@ -17,6 +17,7 @@ from vertune.train.data import (
     encode_chat,
     encode_text,
     plan_epoch,
+    right_padded,
     split_micro_batches,
 )
 
@@ -107,6 +108,17 @@ def test_collate_pads_to_the_longest_of_the_batch_only() -> None:
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     assert torch.equal(batch["labels"], torch.tensor([[IGNORE, 6, 7], [8, IGNORE, IGNORE]]))
+
+
+@pytest.mark.parametrize(("mask", "right"), [
+    ([[1, 1, 1], [1, 0, 0]], True),
+    ([[1, 1, 1], [1, 1, 1]], True),
+    ([[0, 1, 1], [1, 1, 1]], False),  # left padding
+    ([[1, 0, 1], [1, 1, 1]], False),  # a hole
+    ([[1, 1, 0], [0, 0, 0]], True),  # an empty row has no real token to see anything
+])
+def test_right_padded_only_for_real_tokens_followed_by_pads(mask: list[list[int]], right: bool) -> None:
+    assert right_padded(torch.tensor(mask)) is right
 
 
 def test_a_template_that_rewrites_the_text_drops_the_sample_with_the_reason(tokenizer: PreTrainedTokenizerBase) -> None:

@@ -192,3 +192,26 @@ def test_frozen_matmuls_stored_in_bf16_give_the_same_loss_and_gradients() -> Non
     assert torch.equal(plain_loss, cast_loss)
     assert all(torch.equal(plain_grads[n], cast_grads[n]) for n in plain_grads)
     assert recipe.store_frozen_matmuls_in_autocast_dtype(build_model(tiny_config(), precision="no")[0], "no") == 0
+
+
+def test_a_right_padded_batch_gives_the_same_loss_and_gradients_without_its_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vertune.train.data import collate, encode
+    from vertune.train.model import build_model
+
+    model, tokenizer = build_model(tiny_config(), precision="no")
+    model.eval()  # no dropout
+    batch = collate(encode(varied_samples(6), tokenizer, 512).examples, tokenizer.pad_token_id)
+    assert (batch["attention_mask"] == 0).any()  # the batch really has pads
+
+    def loss_and_grads(mask_dropped: bool) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        seen = []
+        monkeypatch.setattr(recipe, "right_padded", lambda mask: seen.append(mask_dropped) or mask_dropped)
+        model.zero_grad()
+        loss = recipe.token_loss_sum(model, batch)
+        loss.backward()
+        assert seen == [mask_dropped]
+        return loss.detach(), [p.grad.clone() for p in model.parameters() if p.requires_grad]
+
+    masked, dropped = loss_and_grads(False), loss_and_grads(True)
+    assert torch.allclose(masked[0], dropped[0], rtol=1e-5)
+    assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(masked[1], dropped[1], strict=True))

@@ -187,3 +187,16 @@ def collate(examples: Sequence[Example], pad_id: int) -> dict[str, torch.Tensor]
         labels[row, :n] = torch.tensor(example.labels)
         attention_mask[row, :n] = 1
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+
+
+def right_padded(attention_mask: torch.Tensor) -> bool:
+    """True when every row is its real tokens followed by pads only (what ``collate`` builds).
+
+    Under a causal mask no real token of such a batch can see a pad, so the padding mask adds
+    nothing: a model called without it computes the same values at every real position, and
+    attention can take the plain causal kernel, which skips the masked upper triangle.
+    """
+    width = attention_mask.shape[1]
+    prefix = torch.arange(width, device=attention_mask.device) < attention_mask.sum(dim=1, keepdim=True)
+    return bool(torch.equal(attention_mask.bool(), prefix))
+

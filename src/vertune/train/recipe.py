@@ -36,7 +36,8 @@ from vertune.atomic import atomic_write_json
 from vertune.config import Config
 from vertune.records import Sample, content_id
 from vertune.train import checkpoints as ckpt
-from vertune.train.data import IGNORE, Example, Step, TrainItem, collate, data_hash, encode, plan_epoch, split_micro_batches
+from vertune.train.data import (IGNORE, Example, Step, TrainItem, collate, data_hash, encode, plan_epoch, right_padded,
+                                split_micro_batches)
 from vertune.train.device import cpu_cores, is_out_of_memory, release_memory, resolve_precision
 from vertune.train.model import build_model, count_parameters
 from vertune.train.monitor import CURVE, Monitor
@@ -301,11 +302,13 @@ def token_loss_sum(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> to
 
     Logits are computed only at positions where some row has a target (``logits_to_keep``): in
     SFT most positions are prompt, and the output projection is a large share of the compute
-    (a quarter of Qwen3-0.6B's matmul weights).
+    (a quarter of Qwen3-0.6B's matmul weights). A right-padded batch runs without its padding
+    mask (see ``right_padded``): the causal attention kernel is faster and gives the same loss.
     """
     targets = F.pad(batch["labels"][:, 1:], (0, 1), value=IGNORE)  # position i predicts token i + 1
     keep = (targets != IGNORE).any(dim=0).nonzero().squeeze(1)
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False,
+    mask = batch["attention_mask"]
+    logits = model(input_ids=batch["input_ids"], attention_mask=None if right_padded(mask) else mask, use_cache=False,
                    logits_to_keep=keep).logits
     return F.cross_entropy(logits.flatten(0, 1).float(), targets[:, keep].flatten(), ignore_index=IGNORE,
                            reduction="sum")
