@@ -117,8 +117,10 @@ def test_gradient_accumulation_gives_the_same_update_as_one_big_batch(tmp_path: 
         runs[batch] = train(data, [], config, tmp_path / f"out{batch}", tmp_path / f"ckpt{batch}")
     assert runs[8].final_train_loss == pytest.approx(runs[2].final_train_loss, rel=1e-5)
     one, many = (load_file(runs[b].weights_dir / "adapter_model.safetensors") for b in (8, 2))
-    # Adam's first step moves each weight by about lr = 1e-3; float summation order may differ.
-    assert all(torch.allclose(one[k], many[k], atol=1e-5) for k in one)
+    # Adam's first step moves each weight by about lr = 1e-3, whatever its gradient's size, so a
+    # weight whose gradient is near float noise moves by up to ~1 % of lr between summation orders
+    # (1.04e-5 with the causal attention kernel); a wrong loss weighting moves weights by ~lr.
+    assert all(torch.allclose(one[k], many[k], atol=2e-5) for k in one)
 
 
 def test_early_stopping_after_patience_exports_the_best_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
