@@ -217,3 +217,20 @@ def test_a_right_padded_batch_gives_the_same_loss_and_gradients_without_its_mask
     masked, dropped = loss_and_grads(False), loss_and_grads(True)
     assert torch.allclose(masked[0], dropped[0], rtol=1e-5)
     assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(masked[1], dropped[1], strict=True))
+
+
+@pytest.mark.parametrize("with_head", [True, False])
+def test_the_loss_scores_exactly_the_labelled_tokens(with_head: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vertune.train.data import IGNORE, collate, encode
+    from vertune.train.model import build_model
+
+    model, tokenizer = build_model(tiny_config(), precision="no")
+    model.eval()
+    batch = collate(encode(varied_samples(6), tokenizer, 512).examples, tokenizer.pad_token_id)
+    with torch.no_grad():
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        expected = torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), batch["labels"][:, 1:].flatten(),
+                                                     ignore_index=IGNORE, reduction="sum")
+        if not with_head:  # a model without an output-embedding accessor scores every kept position
+            monkeypatch.setattr(type(model.get_base_model()), "get_output_embeddings", lambda self: None)
+        assert torch.allclose(recipe.token_loss_sum(model, batch), expected, rtol=1e-5)
