@@ -57,7 +57,9 @@ def test_quiet_keeps_the_hubs_own_download_bars(restore_bars: None) -> None:
 
 
 # How vertune is entered: each must leave transformers' bars off (the setting is process-wide).
-ENTRIES = {"cli": "import vertune.cli"}
+ENTRIES = {"cli": "import vertune.cli",
+           "load_model": "from vertune.model.loading import load_model; load_model('embedded:tiny-qwen3')",
+           "train launch": "import vertune.train.__main__ as m, sys; sys.argv = ['x', '--help']\ntry: m.main()\nexcept SystemExit: pass"}
 
 
 @pytest.mark.parametrize("entry", sorted(ENTRIES))

@@ -24,6 +24,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, P
 
 from vertune.model.embedded import embedded_path
 from vertune.model.spec import EMBEDDED_PREFIX, is_embedded, looks_like_path
+from vertune.quiet import quiet_libraries
 
 ADAPTER_CONFIG = "adapter_config.json"
 # transformers 4.56 renamed from_pretrained's ``torch_dtype`` to ``dtype`` and deprecated the old name.
@@ -91,6 +92,7 @@ def load_model(
     GPUs; without CUDA it is dropped so the model simply loads on the CPU. ``options`` go to
     ``from_pretrained`` (e.g. ``quantization_config``).
     """
+    quiet_libraries()  # a 5M model's load needs no progress bar; library users get the same quiet
     path = resolve_model_path(spec)
     base = adapter_base(path)
     if base is not None:

@@ -115,7 +115,7 @@ def _groups(annotations: Sequence[Annotation], config: Config) -> list[list[str]
         texts.setdefault(annotation.doc_id, annotation.text)
     dedup = config.preprocess.dedup
     near = near_duplicate_groups(list(texts.items()), threshold=dedup.threshold, num_perm=dedup.num_perm,
-                                 ngram=dedup.ngram)
+                                 ngram=dedup.ngram, containment=dedup.containment)
     return [group for group in by_parent.values() if len(group) > 1] + near
 
 

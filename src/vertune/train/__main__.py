@@ -16,12 +16,14 @@ from accelerate import PartialState
 
 from vertune.config import load_config
 from vertune.pipeline import StageContext, run_stage
+from vertune.quiet import quiet_libraries
 from vertune.stages import stage_named
 from vertune.train.stage import train_stage
 from vertune.workspace import Workspace
 
 
 def main(argv: list[str] | None = None) -> None:
+    quiet_libraries()  # every process of a launch: it does not go through the CLI
     parser = argparse.ArgumentParser(prog="python -m vertune.train", description=__doc__.splitlines()[0])
     parser.add_argument("--config", "-c", type=Path, default=Path("vertune.yaml"), help="the project's vertune.yaml")
     args = parser.parse_args(argv)

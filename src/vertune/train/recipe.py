@@ -33,7 +33,7 @@ from rich.console import Console
 from transformers import get_scheduler
 
 from vertune.atomic import atomic_write_json
-from vertune.config import Config
+from vertune.config import Config, public_dump
 from vertune.records import Sample, content_id
 from vertune.train import checkpoints as ckpt
 from vertune.train.data import (IGNORE, Example, Step, TrainItem, collate, data_hash, encode, plan_epoch, right_padded,
@@ -194,8 +194,7 @@ def train(
                  "train_examples": len(examples), "val_examples": len(val_examples),
                  "dropped": len(result.dropped), "truncated": train_data.truncated + val_data.truncated,
                  "max_length": max_length, "curriculum_order": keep_order},
-        "config": {"model": config.model.model_dump(mode="json"), "lora": config.lora.model_dump(mode="json"),
-                   "training": t.model_dump(mode="json")},
+        "config": {section: public_dump(config, section) for section in ("model", "lora", "training")},
         "parameters": {"trainable": trainable, "total": total},
         "steps": state.step, "planned_steps": total_steps, "steps_per_epoch": steps_per_epoch,
         "resumed_from_step": resumed_at or None, "best_step": state.best_step, "best_val_loss": state.best_val_loss,
