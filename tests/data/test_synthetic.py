@@ -180,3 +180,26 @@ def test_news_articles_carry_an_editors_summary_that_is_not_their_lead() -> None
         lead = record["text"].split("。")[0]
         assert record["truth"]["summary"] and record["truth"]["summary"] != lead and record["title"]
         assert record["truth"]["relations"]
+
+
+def test_instruction_items_are_seeded_cover_every_kind_and_answer_from_their_text() -> None:
+    import json
+
+    from vertune.data.synthetic.instructions import MAKERS, generate_instructions
+
+    items = generate_instructions(400, seed=3)
+    assert items == generate_instructions(400, seed=3) and items != generate_instructions(400, seed=4)
+    assert {item["kind"] for item in items} == set(MAKERS)
+    assert {item["language"] for item in items} == {"zh", "en"}
+    for item in items:
+        if item["kind"] in ("reading", "summary"):
+            assert item["answer"].removeprefix("the ") in item["text"], item
+        if item["kind"] in ("entities", "figures"):
+            for found in json.loads(item["answer"]):
+                assert (found.get("text") or found["value"]) in item["text"], item
+        if item["labels"] and item["task_type"] != "entities":
+            assert item["answer"] in item["labels"], item
+        if item["kind"] == "arithmetic":
+            numbers = [int(n) for n in __import__("re").findall(r"\d+", item["instruction"])]
+            assert int(item["answer"]) in {numbers[-2] * numbers[-1], numbers[-2] + numbers[-1],
+                                           numbers[-2] - numbers[-1], numbers[0] * numbers[1]}, item

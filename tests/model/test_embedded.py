@@ -53,7 +53,7 @@ def test_cached_build_is_reused(folder: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_failed_build_leaves_no_folder(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def crash(recipe: object, corpus: str, folder: Path) -> None:
+    def crash(recipe: object, corpus: str, folder: Path, weights: Path | None) -> None:
         (folder / "config.json").write_text("{}")
         raise KeyboardInterrupt
 
@@ -63,11 +63,47 @@ def test_failed_build_leaves_no_folder(cache: Path, monkeypatch: pytest.MonkeyPa
     assert list((cache / "models").iterdir()) == []
 
 
-def test_hash_covers_recipe_and_corpus() -> None:
+def test_hash_covers_recipe_corpus_and_weights(tmp_path: Path) -> None:
     teacher, student = EMBEDDED["tiny-qwen3"], EMBEDDED["tiny-qwen3-student"]
     assert build_hash(teacher, "a") == build_hash(teacher, "a")
     assert build_hash(teacher, "a") != build_hash(teacher, "b")
     assert build_hash(teacher, "a") != build_hash(student, "a")
+    one, two = tmp_path / "one.safetensors", tmp_path / "two.safetensors"
+    one.write_bytes(b"1")
+    two.write_bytes(b"2")
+    assert build_hash(teacher, "a", one) != build_hash(teacher, "a", two) != build_hash(teacher, "a")
+
+
+def _answer_loss(folder: Path, prompt: str, answer: str) -> float:
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+    head = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                         add_generation_prompt=True)
+    ids = tokenizer(head + answer, return_tensors="pt").input_ids
+    start = len(tokenizer(head).input_ids)
+    labels = ids.clone()
+    labels[:, :start] = -100
+    with torch.no_grad():
+        return float(model(input_ids=ids, labels=labels).loss)
+
+
+def _text_loss(folder: Path, text: str) -> float:
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+    ids = tokenizer(text, return_tensors="pt").input_ids
+    with torch.no_grad():
+        return float(model(input_ids=ids, labels=ids).loss)
+
+
+def test_the_shipped_base_is_trained_not_random(folder: Path, tmp_path: Path) -> None:
+    """The committed weights load, and they model text the random initialisation does not."""
+    assert embedded.weights_file("tiny-qwen3").is_file()
+    untrained = embedded.build_untrained("tiny-qwen3", tmp_path / "untrained")
+    prompt, answer = "判断下面文本的情感倾向。从以下标签中选择一个：positive、neutral、negative。只回答标签本身。\n\n文本：太好了，我今天很开心。", "positive"
+    trained_loss, random_loss = _answer_loss(folder, prompt, answer), _answer_loss(untrained, prompt, answer)
+    assert random_loss > 7.0 > 3.0 > trained_loss, (random_loss, trained_loss)
+    from vertune.train.base_model import pretraining_text
+
+    for text in pretraining_text(seed=99, dialogues=1, trades=1):  # a seed the build never used
+        assert _text_loss(folder, text) < _text_loss(untrained, text) - 4.0
 
 
 def test_student_shares_the_tokenizer(folder: Path) -> None:

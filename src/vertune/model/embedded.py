@@ -2,8 +2,14 @@
 
 They let the whole pipeline (data, training, evaluation, serving) run end to end on a laptop or in
 CI. A build is deterministic and cached: the folder name carries a hash of the recipe, the
-tokenizer spec, the corpus and the library versions, and the folder is written atomically. After
-the build the folder is an ordinary Hugging Face model folder, loaded like any other.
+tokenizer spec, the corpus, the committed weights and the library versions, and the folder is
+written atomically. After the build the folder is an ordinary Hugging Face model folder, loaded
+like any other.
+
+A model with a file in ``weights/`` (``tiny-qwen3``) is a real, if small, base model: its
+weights were trained once by ``python -m vertune.train.base_model`` and committed, so it models
+language and follows instructions before any fine-tuning. One without (the distillation
+student) starts from its seeded random initialisation.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 import tokenizers
 import torch
 import transformers
+from safetensors.torch import load_file
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen3Config, Qwen3ForCausalLM
 
@@ -80,16 +87,25 @@ def recipe_for(name: str) -> EmbeddedRecipe:
         raise UnknownEmbeddedModel(f"unknown embedded model {PREFIX + name!r}; known: {known}") from None
 
 
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+def weights_file(name: str) -> Path:
+    """Where the committed trained weights of an embedded model live (may not exist)."""
+    return WEIGHTS_DIR / f"{name}.safetensors"
+
+
 def _corpus_text() -> str:
     return (resources.files("vertune.model") / "tokenizer_corpus.txt").read_text(encoding="utf-8")
 
 
-def build_hash(recipe: EmbeddedRecipe, corpus: str) -> str:
+def build_hash(recipe: EmbeddedRecipe, corpus: str, weights: Path | None = None) -> str:
     """Short hash of everything that determines the built files, so a change never reuses a stale folder."""
     spec = {
         "recipe": asdict(recipe),
         "tokenizer": [TOKENIZER_VOCAB_SIZE, SPLIT_PATTERN, SPECIAL_TOKENS, CHAT_TEMPLATE],
         "corpus": hashlib.sha256(corpus.encode("utf-8")).hexdigest(),
+        "weights": hashlib.sha256(weights.read_bytes()).hexdigest() if weights and weights.is_file() else None,
         "versions": [torch.__version__, transformers.__version__, tokenizers.__version__],
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()[:12]
@@ -99,11 +115,18 @@ def embedded_path(name: str, cache_dir: Path | None = None) -> Path:
     """Folder of a built embedded model, building it first if it is not in the cache."""
     recipe = recipe_for(name)
     corpus = _corpus_text()
-    target = (cache_dir or cache_root()) / "models" / f"{name}-{build_hash(recipe, corpus)}"
+    weights = weights_file(name)
+    target = (cache_dir or cache_root()) / "models" / f"{name}-{build_hash(recipe, corpus, weights)}"
     if not target.is_dir():  # atomic_dir guarantees an existing folder is complete
         with atomic_dir(target) as tmp:
-            _build(recipe, corpus, tmp)
+            _build(recipe, corpus, tmp, weights if weights.is_file() else None)
     return target
+
+
+def build_untrained(name: str, folder: Path) -> Path:
+    """Write the seeded random initialisation of ``name`` (what ``base_model`` trains from)."""
+    _build(recipe_for(name), _corpus_text(), folder, None)
+    return folder
 
 
 def train_tokenizer(corpus: str) -> PreTrainedTokenizerFast:
@@ -136,7 +159,7 @@ def train_tokenizer(corpus: str) -> PreTrainedTokenizerFast:
     )
 
 
-def _build(recipe: EmbeddedRecipe, corpus: str, folder: Path) -> None:
+def _build(recipe: EmbeddedRecipe, corpus: str, folder: Path, weights: Path | None) -> None:
     tokenizer = train_tokenizer(corpus)
     endoftext, im_end = tokenizer.convert_tokens_to_ids([ENDOFTEXT, IM_END])
     config = Qwen3Config(
@@ -157,6 +180,11 @@ def _build(recipe: EmbeddedRecipe, corpus: str, folder: Path) -> None:
     with torch.random.fork_rng(devices=[]):  # seed the init without disturbing the caller's RNG
         torch.manual_seed(recipe.seed)
         model = Qwen3ForCausalLM(config)
+    if weights is not None:
+        state = {key: tensor.float() for key, tensor in load_file(str(weights)).items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if unexpected or set(missing) - {"lm_head.weight"}:  # lm_head is tied to the embedding
+            raise ValueError(f"{weights} does not fit {recipe}: missing {missing}, unexpected {unexpected}")
     model.generation_config = GenerationConfig(bos_token_id=endoftext, eos_token_id=im_end, pad_token_id=endoftext)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)

@@ -1,0 +1,146 @@
+"""Build the embedded base model's weights: a tiny Qwen3 that already models language.
+
+A randomly initialised model is no base: LoRA on it cannot move far, and "tuned beats base"
+would only say that a model which answers beats one which never does. So, once, vertune's own
+training recipe turns the random ``embedded:tiny-qwen3`` into a small base model:
+
+- continued pretraining on generated domain-neutral-to-domain text: service dialogues and
+  trade descriptions from the synthetic generators (with seeds the example does not use, so no
+  evaluation text is ever seen), and general instruction items written out as plain text;
+- instruction tuning on general items in the prompt templates' formats (read-and-copy, sums,
+  multiple choice, pick-a-label over short and long texts, JSON extraction, one-line summaries),
+  and read-and-copy questions on domain-style text (a trade's channel, a dialogue's reply), as
+  real base models have seen such formats before anyone fine-tunes them. No item asks for a
+  label of the example's tasks (fraud, intent, sentiment of a dialogue): that is fine-tuning's job.
+
+The weights are committed (``model/weights/<name>.safetensors``, bf16) with a JSON record of how
+they were made, and the embedded build loads them: a float-exact rebuild on other hardware is
+not possible, a committed file is. Re-run after changing the recipe or the tokenizer corpus:
+
+    .venv/bin/python -m vertune.train.base_model [--steps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+from vertune.config import Config, LoraConfig, ModelConfig, PrepareConfig, TrainingConfig
+from vertune.data.synthetic import describe_trade, generate_dialogues, generate_trades
+from vertune.data.synthetic.instructions import generate_instructions
+from vertune.model.embedded import build_untrained, weights_file
+from vertune.prepare.templates import GENERAL_SYSTEM, render_prompt
+from vertune.records import Message, Sample
+from vertune.train.recipe import train
+
+NAME = "tiny-qwen3"
+SEED = 1234  # the example uses other seeds for its synthetic sources
+MAX_LENGTH = 512
+
+
+def pretraining_text(seed: int, dialogues: int, trades: int) -> list[str]:
+    """Plain documents: service dialogues and trade descriptions (labels never included)."""
+    texts = ["\n".join(f"{'客户' if t['role'] == 'customer' else '客服'}：{t['text']}" for t in d["turns"])
+             for d in generate_dialogues(dialogues, seed)]
+    texts += [describe_trade(t) for t in generate_trades(trades, seed + 1, fraud_rate=0.08)]
+    return texts
+
+
+def reading_items(seed: int, trades: int, dialogues: int) -> list[dict]:
+    """Read-and-copy questions on domain-style text: a base that can read a long passage.
+
+    The answers are copied from the text (channel, city, amount, a turn of the dialogue); no
+    item asks for a task label (fraud, intent, sentiment), which only fine-tuning teaches.
+    """
+    rng = random.Random(seed)
+    items = []
+    for trade in generate_trades(trades, seed + 2, fraud_rate=0.08):
+        question, answer = rng.choice([("这笔交易通过什么渠道完成？", trade["channel"]),
+                                       ("交易发生在哪个城市？", trade["city"]),
+                                       ("交易金额是多少元？", f"{trade['amount']:,.2f}元"),
+                                       ("账户常住哪个城市？", trade["context"]["home_city"]),
+                                       ("交易账户是哪个？", trade["account_id"])])
+        items.append({"kind": "domain_reading", "language": "zh", "task_type": "qa", "text": describe_trade(trade),
+                      "question": question, "labels": [], "instruction": "", "answer": answer})
+    for dialogue in generate_dialogues(dialogues, seed + 3):
+        turns = dialogue["turns"]
+        text = "\n".join(f"{'客户' if t['role'] == 'customer' else '客服'}：{t['text']}" for t in turns)
+        index = rng.choice([k for k, t in enumerate(turns) if t["role"] == "agent"])
+        items.append({"kind": "domain_reading", "language": "zh", "task_type": "qa", "text": text,
+                      "question": f"客服第{index // 2 + 1}次是怎么回答的？", "labels": [], "instruction": "",
+                      "answer": turns[index]["text"]})
+    return items
+
+
+def instruction_sample(item: dict) -> Sample:
+    """One generated instruction item as a chat sample in the prompt templates' wording."""
+    language = item["language"]
+    if item["task_type"] == "general":
+        system, user = GENERAL_SYSTEM[language], item["instruction"]
+    else:
+        system, user = render_prompt(item["task_type"], language, item["text"], tuple(item["labels"]),
+                                     item["question"])
+    messages = [Message(role="system", content=system), Message(role="user", content=user),
+                Message(role="assistant", content=item["answer"])]
+    return Sample(task=f"base:{item['kind']}", messages=messages, split="train",
+                  meta={"kind": item["kind"], "language": language})
+
+
+def base_config(folder: Path, steps: int, learning_rate: float) -> Config:
+    """The recipe's config: full training of every weight, cosine schedule, fixed seed."""
+    return Config(project="embedded-base", model=ModelConfig(base=str(folder), device_map=None),
+                  prepare=PrepareConfig(curriculum=False), lora=LoraConfig(),
+                  training=TrainingConfig(method="full", learning_rate=learning_rate, batch_size=16,
+                                          gradient_accumulation=1, epochs=50, max_steps=steps, warmup_ratio=0.02,
+                                          weight_decay=0.01, eval_steps=max(steps // 4, 1), save_steps=steps,
+                                          early_stopping_patience=100, seed=SEED))
+
+
+def build(steps: int, learning_rate: float, out: Path) -> dict:
+    """Train the base and write ``out`` (safetensors) plus ``out.with_suffix('.json')``."""
+    rng = random.Random(SEED)
+    items = generate_instructions(14_000, SEED)
+    samples = [instruction_sample(item) for item in items + reading_items(SEED, trades=3000, dialogues=2000)]
+    plain = [f"{item['instruction'] or item['text']}\n{item['question']}\n{item['answer']}" for item in items[:4000]]
+    documents = pretraining_text(SEED, dialogues=3000, trades=4000) + plain
+    mixed: list[Sample | str] = [*samples, *documents]
+    rng.shuffle(mixed)
+    val = mixed[:300]
+    clock = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        untrained = Path(tmp) / "untrained"
+        build_untrained(NAME, untrained)
+        result = train(mixed[300:], val, base_config(untrained, steps, learning_rate), Path(tmp) / "out",
+                       Path(tmp) / "ckpt", resume=False, max_length=MAX_LENGTH, live=True)
+        from safetensors.torch import load_file
+
+        weights = load_file(str(result.weights_dir / "model.safetensors"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.to(torch.bfloat16).contiguous() for k, v in weights.items()}, str(out))
+    record = {"name": NAME, "seed": SEED, "steps": result.steps, "learning_rate": learning_rate,
+              "items": {"instruction_samples": len(samples), "documents": len(documents)},
+              "best_val_loss": result.best_val_loss, "final_train_loss": result.final_train_loss,
+              "tokens": result.report["tokens"], "seconds": round(time.perf_counter() - clock, 1),
+              "torch": torch.__version__, "command": f"python -m vertune.train.base_model --steps {steps}"}
+    out.with_suffix(".json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--out", type=Path, default=weights_file(NAME))
+    args = parser.parse_args()
+    print(json.dumps(build(args.steps, args.lr, args.out), indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
