@@ -1,5 +1,10 @@
-"""`vertune demo` end to end on the embedded example: the learning check of the training issue
-and the base-vs-tuned report of the evaluation issue, on the real example data."""
+"""`vertune demo` end to end on the embedded example: what the tuned model learns, held to baselines.
+
+"Tuned beats base" alone says little (a model that answers one constant label beats one that
+answers nothing), so every domain task must beat its best trivial baseline (the most frequent
+answer, an empty answer, the lead sentence) by ``MARGIN``. A majority-class model scores exactly
+the constant baseline and fails that check (``tests/evaluate/test_eval_baselines.py`` shows it).
+"""
 
 import json
 import os
@@ -9,33 +14,67 @@ from pathlib import Path
 
 import pytest
 
+from vertune.evaluate.baselines import beats_baselines, best_baseline
+
 ROOT = Path(__file__).resolve().parents[1]
+MARGIN = 0.05
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp_path = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "VERTUNE_CACHE": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "vertune", "demo", "--workspace", str(tmp_path / "ws")], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=1500)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "demo finished" in done.stdout and "trivial" in done.stdout  # the results table is printed
+    return tmp_path / "ws"
+
+
+def _report(ws: Path) -> dict:
+    return json.loads((ws / "eval" / "report.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.slow
-def test_demo_runs_the_life_cycle_and_the_tuned_model_learns(tmp_path: Path) -> None:
-    env = {**os.environ, "VERTUNE_CACHE": str(tmp_path / "cache")}
-    done = subprocess.run([sys.executable, "-m", "vertune", "demo", "--workspace", str(tmp_path / "ws")], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "demo finished" in done.stdout
+def test_demo_runs_the_life_cycle_on_the_trained_base(demo: Path) -> None:
     for stage in ("ingest", "preprocess", "annotate", "prepare", "train", "eval"):
-        assert (tmp_path / "ws" / stage / "manifest.json").exists(), stage
+        assert (demo / stage / "manifest.json").exists(), stage
+    report = json.loads((demo / "train" / "training_report.json").read_text(encoding="utf-8"))
+    # The example trains every weight: LoRA on the 5M base learns only the majority labels in the
+    # demo's budget (examples/finance/vertune.yaml says why). Samples obey the 512-token bound.
+    assert report["config"]["training"]["method"] == "full" and (demo / "train" / "model").is_dir()
+    assert report["data"]["max_length"] == 512 and report["data"]["truncated"] == 0
+    assert (demo / "eval" / "report.html").stat().st_size > 10_000
+    assert (demo / "train" / "loss_curve.png").exists()
 
-    report = json.loads((tmp_path / "ws" / "eval" / "report.json").read_text(encoding="utf-8"))
-    domain = report["domain"]
-    # Validation loss: the tuned model's perplexity on held-out answers falls for every task, and
-    # by orders of magnitude for most (the base is random: perplexity in the thousands).
-    ratios = {}
-    for task, result in domain.items():
+
+@pytest.mark.slow
+def test_tuned_perplexity_falls_on_every_task(demo: Path) -> None:
+    for task, result in _report(demo)["domain"].items():
         base, tuned = result["metrics"]["base"]["perplexity"], result["metrics"]["tuned"]["perplexity"]
         assert tuned < base, (task, base, tuned)
-        ratios[task] = tuned / base
-    assert sorted(ratios.values())[len(ratios) // 2] < 1 / 20, ratios
-    # Held-out accuracy on the classification tasks rises above the base's (which answers nothing usable).
-    fraud = domain["fraud"]["metrics"]
-    assert fraud["tuned"]["accuracy"] >= fraud["base"]["accuracy"] + 0.5
-    sentiment = domain["sentiment"]["metrics"]
-    assert sentiment["tuned"]["accuracy"] >= sentiment["base"]["accuracy"] + 0.2
-    assert (tmp_path / "ws" / "eval" / "report.html").stat().st_size > 10_000
-    assert (tmp_path / "ws" / "train" / "loss_curve.png").exists()
+
+
+# Measured on `make demo` (2 cores; figures in README.md): the tasks whose tuned model does not
+# yet beat its best trivial baseline by MARGIN in the demo's budget. Each is a strict xfail, so
+# the day one of them learns this test fails and the set must shrink; every other task must pass.
+NOT_YET: dict[str, str] = {
+    "fraud": "answers 正常 to every trade: macro-F1 0.394, the constant baseline",
+    "entities": "span-F1 0.102 against 0.094 for the most frequent answer",
+    "relations": "span-F1 0.000 against 0.017",
+    "report_elements": "field-F1 0.261 against 0.303 for the most frequent answer",
+    "qa": "exact match 0.000 against 0.080",
+    "summary": "ROUGE-L 0.254 against 0.444 for the lead sentence",
+}
+TASKS = ("entities", "relations", "intent", "sentiment", "fraud", "report_elements", "qa", "summary")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", TASKS)
+def test_every_task_beats_its_trivial_baselines(demo: Path, task: str, request: pytest.FixtureRequest) -> None:
+    if task in NOT_YET:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=NOT_YET[task]))
+    result = _report(demo)["domain"][task]
+    name, floor = best_baseline(result)
+    tuned = result["metrics"]["tuned"][result["primary"]]
+    assert beats_baselines(result, "tuned", MARGIN), f"{task}: tuned {tuned:.3f} vs trivial {name} {floor:.3f}"

@@ -37,8 +37,10 @@ def test_ingest_accounts_for_every_item(workspace: Path) -> None:
     assert counts["in"] == counts["out"] + counts["rejected"]
     assert {d.meta["source_name"] for d in docs} == {s["name"] for s in manifest["params"]}
     assert all(r.reason for r in rejected)
-    reports = [d for d in docs if d.kind == "annual_report"]
+    reports = [d for d in docs if d.kind == "annual_report" and d.meta["source_name"] == "annual_reports"]
     assert len(reports) == 4 and all(len(d.meta["elements"]) >= 16 for d in reports)
+    excerpts = [d for d in docs if d.meta["source_name"] == "report_excerpts"]
+    assert len(excerpts) == 550 and all(d.kind == "annual_report" and d.meta["elements"] for d in excerpts)
     assert (workspace / "ingest" / "documents.csv").read_text(encoding="utf-8-sig").startswith("id,source,kind")
 
 
