@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from vertune.evaluate.scoring import scorer_for
 from vertune.evaluate.suites import EvalItem, split_prompt
@@ -76,18 +77,15 @@ def baseline_metrics(items: Sequence[EvalItem]) -> dict[str, dict[str, float]]:
             for name, predict in baselines_for(items[0].task_type).items()}
 
 
-def best_baseline(task: Mapping[str, object]) -> tuple[str, float]:
+def best_baseline(task: Mapping[str, Any]) -> tuple[str, float]:
     """(name, value) of the strongest trivial predictor on a summarised task's primary metric."""
-    primary = str(task["primary"])
-    scores = {name: values[primary] for name, values in task.get("baselines", {}).items()}  # type: ignore[union-attr]
+    scores = {name: values[task["primary"]] for name, values in task.get("baselines", {}).items()}
     if not scores:
         return "", 0.0
-    name = max(scores, key=lambda n: scores[n])
+    name = max(scores, key=scores.__getitem__)
     return name, scores[name]
 
 
-def beats_baselines(task: Mapping[str, object], model: str, margin: float) -> bool:
+def beats_baselines(task: Mapping[str, Any], model: str, margin: float) -> bool:
     """Whether ``model``'s primary metric on a summarised task exceeds every trivial one by more than ``margin``."""
-    primary = str(task["primary"])
-    value = task["metrics"][model][primary]  # type: ignore[index]
-    return value > best_baseline(task)[1] + margin
+    return task["metrics"][model][task["primary"]] > best_baseline(task)[1] + margin

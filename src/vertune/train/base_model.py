@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from vertune.config import Config, LoraConfig, ModelConfig, PrepareConfig, TrainingConfig
 from vertune.data.synthetic import describe_trade, generate_dialogues, generate_trades
@@ -119,8 +119,6 @@ def build(steps: int, learning_rate: float, out: Path) -> dict:
         build_untrained(NAME, untrained)
         result = train(mixed[300:], val, base_config(untrained, steps, learning_rate), Path(tmp) / "out",
                        Path(tmp) / "ckpt", resume=False, max_length=MAX_LENGTH, live=True)
-        from safetensors.torch import load_file
-
         weights = load_file(str(result.weights_dir / "model.safetensors"))
     out.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.to(torch.bfloat16).contiguous() for k, v in weights.items()}, str(out))
