@@ -83,3 +83,11 @@ def test_a_model_folder_that_does_not_exist_is_one_clear_line(tmp_path: Path) ->
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"error model {tmp_path.parent / 'models' / 'missing'}: the folder" in result.output
     assert "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_an_error_on_line_100_is_not_turned_into_an_emoji(tmp_path: Path) -> None:
+    config = tmp_path / "vertune.yaml"
+    config.write_text("project: p\n" + "# filler\n" * 98 + "training: {learing_rate: 1}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["config", "validate", str(config)])
+    assert result.exit_code != 0
+    assert "vertune.yaml:100:" in result.output and "💯" not in result.output

@@ -28,8 +28,9 @@ app = typer.Typer(help="vertune: turn a base LLM into a domain expert and keep i
 config_app = typer.Typer(help="Validate or show a vertune.yaml.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
-console = Console(stderr=True, soft_wrap=True)
-out = Console()
+# emoji=False: rich would turn "file.yaml:100:" in an error into an emoji ("💯").
+console = Console(stderr=True, soft_wrap=True, emoji=False)
+out = Console(emoji=False)
 quiet_libraries()  # the stages draw their own progress; see vertune.quiet
 
 EXIT_STAGE_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED, EXIT_NOT_BUILT = 1, 2, 3, 4
@@ -183,7 +184,7 @@ def train_command(
     print_launch: Annotated[bool, typer.Option(
         "--print-launch", help="Print the command that trains this project (accelerate launch for ZeRO/FSDP) and exit.")] = False,
 ) -> None:
-    """LoRA fine-tuning with live curves, checkpoints, early stopping and resume."""
+    """Fine-tuning (LoRA, QLoRA or full) with live curves, checkpoints, early stopping and resume."""
     if print_launch:
         from vertune.train.launch import print_launch_command
 

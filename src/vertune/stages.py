@@ -78,7 +78,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("prepare", "annotations → chat samples, mixing, curriculum, splits, exports", after=("annotate",),
           target="vertune.prepare.stage:prepare_stage", inputs=_prepare_inputs,
           params=_prepare_params),
-    Stage("train", "LoRA fine-tuning with live curves, checkpoints, early stopping", after=("prepare",),
+    Stage("train", "fine-tuning (LoRA, QLoRA or full) with live curves, checkpoints, early stopping", after=("prepare",),
           target="vertune.train.stage:train_stage",
           params=_train_params, conserves_items=False),
     Stage("eval", "domain, general and robustness suites; base vs tuned report", after=("train",),

@@ -29,6 +29,7 @@ from vertune.prepare.answers import ITEM_KEYS
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\.)\s|\n")
 
 Baseline = Callable[[Sequence[EvalItem]], list[str]]
+MARGIN = 0.05  # how far above the best trivial predictor a model must score to count as better
 
 
 def constant(items: Sequence[EvalItem]) -> list[str]:

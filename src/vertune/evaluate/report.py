@@ -17,7 +17,7 @@ from typing import Any
 from rich.table import Table
 
 from vertune.atomic import atomic_open, atomic_write_json, atomic_write_text
-from vertune.evaluate.baselines import best_baseline
+from vertune.evaluate.baselines import MARGIN, beats_baselines, best_baseline
 from vertune.evaluate.charts import grouped_bars
 from vertune.evaluate.evaluation import Evaluation
 
@@ -110,7 +110,8 @@ def results_table(summary: Mapping[str, Any]) -> Table:
     """The terminal view of an evaluation: per task, the headline metric of every model beside the
     best trivial baseline, so a model that only matches a constant answer shows at a glance."""
     models = list(summary["models"])
-    table = Table(title="evaluation: headline metric per task (trivial = best of constant / empty / lead)")
+    table = Table(title="evaluation: headline metric per task (trivial = best of constant / empty / lead; "
+                        f"beats = more than {MARGIN:g} above it)")
     for column in ("suite", "task", "metric", *models, "trivial", "beats trivial"):
         table.add_column(column, justify="left" if column in ("suite", "task", "metric") else "right")
     tasks = [("domain", t, s) for t, s in summary.get("domain", {}).items()]
@@ -119,7 +120,7 @@ def results_table(summary: Mapping[str, Any]) -> Table:
     for suite, name, task in tasks:
         primary = task["primary"]
         trivial, floor = best_baseline(task)
-        beats = task["metrics"][last][primary] > floor
+        beats = beats_baselines(task, last, MARGIN)
         table.add_row(suite, name, primary, *(f"{task['metrics'][m][primary]:.3f}" for m in models),
                       f"{floor:.3f} {trivial}", "[green]yes[/]" if beats else "[red]no[/]")
     return table
