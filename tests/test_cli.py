@@ -91,3 +91,17 @@ def test_an_error_on_line_100_is_not_turned_into_an_emoji(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["config", "validate", str(config)])
     assert result.exit_code != 0
     assert "vertune.yaml:100:" in result.output and "💯" not in result.output
+
+
+def test_validate_fails_on_a_source_that_matches_nothing_and_names_an_empty_optional_one(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("年度报告", encoding="utf-8")
+    sources = ("sources:\n  - {name: docs, path: docs, kind: news}\n"
+               "  - {name: later, path: 'inbox/*.pdf', kind: news, optional: true}\n")
+    ok = runner.invoke(app, ["config", "validate", str(_config(tmp_path, sources))])
+    assert ok.exit_code == 0, ok.output
+    assert "source 'later' (optional): path 'inbox/*.pdf' matches no file" in ok.output
+    assert "2 sources, 1 file)" in ok.output
+    missing = runner.invoke(app, ["config", "validate", str(_config(tmp_path, sources + "  - {name: typo, path: dcos, kind: news}\n"))])
+    assert missing.exit_code == 2, missing.output
+    assert "source 'typo': path 'dcos' matches no file" in missing.output and "is valid" not in missing.output

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vertune.config import Config, ConfigError, dump_config, load_config
+from vertune.data.ingest import scan_source
 from vertune.pipeline import StageFailed, StageOutcome, run_pipeline, stage_state
 from vertune.quiet import quiet_libraries
 from vertune.stages import STAGE_NAMES, STAGES, stage_named
@@ -67,9 +68,24 @@ def _guarded(action: Callable[[], list[StageOutcome]]) -> list[StageOutcome]:
 
 @config_app.command("validate")
 def config_validate(file: Annotated[Path, typer.Argument(help="Config file to check.")]) -> None:
-    """Check a config: exit 0 when valid, else list every problem with file, line and key."""
+    """Check a config: exit 0 when valid, else list every problem with file, line and key.
+
+    Sources are scanned too (nothing is read): a path that matches no file fails here, as it
+    would fail ingest, and an optional one that matches nothing is named, so an empty source is
+    never silent."""
     config = _load(file)
-    out.print(f"[green]✓[/green] {file} is valid (project '{config.project}', {len(config.sources)} sources)")
+    scans = [(spec, scan_source(spec, config.base_dir, exclude=[config.workspace_dir])) for spec in config.sources]
+    for spec, scan in scans:
+        if spec.path and not scan.error and not scan.files and not scan.problems:
+            console.print(f"[yellow]warning[/yellow] source '{spec.name}' (optional): path {spec.path!r} matches no file",
+                          highlight=False)
+    if errors := [scan.error for _, scan in scans if scan.error]:
+        for error in errors:
+            console.print(f"[red]error[/red] {error}", highlight=False)
+        raise typer.Exit(EXIT_BAD_CONFIG)
+    files = sum(len(scan.files) for _, scan in scans)
+    out.print(f"[green]✓[/green] {file} is valid (project '{config.project}', {len(config.sources)} sources, "
+              f"{files} file{'' if files == 1 else 's'})")
 
 
 @config_app.command("show")
