@@ -5,7 +5,8 @@ Chinese listed companies' annual reports follow the CSRC template: numbered sect
 with the year's and the previous years' figures. Both are found by pure functions over the
 document text (tables arrive there as Markdown rows), so they are easy to test and work for a
 report read from PDF or from text alike. Table figures win over figures quoted in prose.
-Each element is ``{name, period ("2023年"), value (float), unit, page}``.
+Each element is ``{name, period ("2023年"), value (float), text, unit, page}``: ``text`` is the
+number as the report writes it ("22,087"), which gold copies; ``value`` is that number parsed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from vertune.data.sources import pdf, text
 from vertune.data.sources.base import Item, ReadOptions
+from vertune.figures import parse_number
 from vertune.records import Document
 
 ELEMENTS: dict[str, tuple[str, ...]] = {
@@ -53,7 +55,6 @@ _PERIOD = re.compile(r"(20\d\d|19\d\d)\s*年(?:度|末|12月31日)?(?:[（(]?(?:
 _AMOUNT_UNITS = r"亿元|百万元|万元|千元|元"
 _UNIT_NOTE = re.compile(rf"单位\s*[:：]\s*(人民币)?\s*({_AMOUNT_UNITS})")
 _LABEL_UNIT = re.compile(rf"[（(]\s*(人民币)?\s*(元\s*[/／]\s*股|{_AMOUNT_UNITS}|%)\s*[)）]")
-_NUMBER = re.compile(r"^[(（]?-?[\d,]+(?:\.\d+)?[)）]?%?$")
 _PROSE = re.compile(
     "(" + "|".join(sorted(map(re.escape, _ALIASES), key=len, reverse=True)) + ")"
     r"(?:分别)?(?:为|达到|达|实现|约|合计|共计|是|[:：])?\s*(?:人民币)?\s*"
@@ -110,16 +111,6 @@ def find_sections(doc_text: str) -> list[Section]:
     return [Section(number, title, start, end) for (number, title, start), end in zip(heads, ends)]
 
 
-def parse_number(cell: str) -> float | None:
-    """A report figure as a float: thousands separators dropped, ``(1,234)`` negative."""
-    cell = cell.strip().replace(" ", "")
-    if not _NUMBER.match(cell):
-        return None
-    negative = cell.startswith(("(", "（")) or cell.startswith("-")
-    value = float(cell.strip("()（）%-").replace(",", ""))
-    return -value if negative else value
-
-
 def _unit(raw: str) -> str:
     return re.sub(r"\s|人民币", "", raw).replace("／", "/")
 
@@ -174,8 +165,10 @@ def table_elements(doc_text: str, pages: list[dict[str, int]] | None = None) -> 
             value = parse_number(cells[column]) if column < len(cells) else None
             if value is None:
                 continue
-            unit = PER_SHARE_OR_RATIO.get(name) or label_unit or ("%" if cells[column].endswith("%") else note_unit)
-            found.append({"name": name, "period": period, "value": value, "unit": unit, "page": _page_at(start, pages or [])})
+            written = cells[column].strip()
+            unit = PER_SHARE_OR_RATIO.get(name) or label_unit or ("%" if written.endswith("%") else note_unit)
+            found.append({"name": name, "period": period, "value": value, "text": written.removesuffix("%").strip(),
+                          "unit": unit, "page": _page_at(start, pages or [])})
     return found
 
 
@@ -194,6 +187,7 @@ def prose_elements(doc_text: str, year: str | None, pages: list[dict[str, int]] 
             "name": name,
             "period": period,
             "value": float(match.group(2).replace(",", "")),
+            "text": match.group(2),
             "unit": PER_SHARE_OR_RATIO.get(name) or _unit(match.group(3)),
             "page": _page_at(match.start(), pages or []),
         })
