@@ -2,7 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from vertune.records import Document, Message, Rejection, Sample, read_jsonl, write_jsonl
+from pydantic import ValidationError
+
+from vertune.records import Annotation, Document, Message, Rejection, ReportField, Sample, read_jsonl, write_jsonl
 
 
 def test_id_is_a_stable_content_hash() -> None:
@@ -19,6 +21,19 @@ def test_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     assert write_jsonl(path, samples) == 3
     assert list(read_jsonl(path, Sample)) == samples
+
+
+def test_an_extraction_annotation_holds_report_fields(tmp_path: Path) -> None:
+    field = ReportField(name="营业收入", period="2023年", value="22,087", unit="百万元")
+    annotation = Annotation(doc_id="d", text="营业收入22,087", annotator="a", tier=3, task="report_elements", fields=[field])
+    path = tmp_path / "a.jsonl"
+    write_jsonl(path, [annotation])
+    assert list(read_jsonl(path, Annotation))[0].fields == [field]
+    assert ReportField(name="员工人数", value="3,000").model_dump() == {"name": "员工人数", "period": "", "value": "3,000", "unit": ""}
+    with pytest.raises(ValidationError):
+        ReportField(name="营业收入", value="1", currency="CNY")
+    with pytest.raises(ValidationError):
+        ReportField(name="营业收入", value=22087.0)  # the number as written is text
 
 
 def test_bad_lines_are_rejected_with_line_numbers(tmp_path: Path) -> None:

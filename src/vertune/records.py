@@ -97,6 +97,21 @@ class QAPair(BaseModel):
     answer: str
 
 
+class ReportField(BaseModel):
+    """One report element as the text gives it: ``营业收入 | 2023年 | 22,087 | 百万元``.
+
+    ``value`` is the number as written (thousands separators kept), so gold copies the text;
+    the period and the unit stay apart from the name and the number, as the prompt asks.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    period: str = ""
+    value: str
+    unit: str = ""
+
+
 AnnotationStatus = Literal["draft", "pre-labelled", "labelled", "disputed", "arbitrated", "gold"]
 
 
@@ -114,6 +129,7 @@ class Annotation(Record):
     sentiment: str | None = None
     label: str | None = None
     qa: list[QAPair] = Field(default_factory=list)
+    fields: list[ReportField] = Field(default_factory=list)
     summary: str | None = None
     status: AnnotationStatus = "draft"
     confidence: float | None = None
