@@ -98,7 +98,8 @@ def _report(company: str, year: int, elements: list[tuple[str, float, str]]) -> 
     sentences = [f"{company}{year}年{name}为{value:,}{unit}。" for name, value, unit in elements]
     text = f"{company}{year}年年度报告摘要。报告期内，公司经营稳健。" + "".join(sentences)
     meta = {"company": company, "elements": [
-        {"name": name, "period": f"{year}年", "value": value, "unit": unit, "page": 3} for name, value, unit in elements]}
+        {"name": name, "period": f"{year}年", "value": value, "text": f"{value:,}", "unit": unit, "page": 3}
+        for name, value, unit in elements]}
     return make_doc("annual_reports", text, title=f"{company}{year}年年度报告", kind="annual_report", **meta)
 
 

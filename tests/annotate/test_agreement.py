@@ -14,7 +14,7 @@ from vertune.annotate.agreement import (
     task_agreement,
 )
 from vertune.annotate.tasks import TaskSpec
-from vertune.records import Annotation, Entity, QAPair, Relation
+from vertune.records import Annotation, Entity, QAPair, Relation, ReportField
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -110,6 +110,20 @@ def test_text_answers_match_exactly_or_normalised() -> None:
     ]
     report = task_agreement(spec("qa"), annotations)
     assert (report["exact_match"], report["normalised_match"], report["agreed"]) == (0.0, 0.5, 1)
+
+
+def test_report_fields_agree_as_records_with_values_as_numbers() -> None:
+    def field(value: str, period: str = "2023年", unit: str = "百万元") -> ReportField:
+        return ReportField(name="营业收入", period=period, value=value, unit=unit)
+
+    annotations = [
+        ann("a", "d1", fields=[field("22,087")]), ann("b", "d1", fields=[field("22087")]),  # one number
+        ann("a", "d2", fields=[field("22,087")]), ann("b", "d2", fields=[field("22,087", period="2022年")]),
+        ann("a", "d3", fields=[field("22,087")]), ann("b", "d3", fields=[field("22,087", unit="亿元")]),
+        ann("a", "d4", fields=[field("22,087")]), ann("b", "d4", fields=[field("22,087")]),
+    ]
+    report = task_agreement(spec("extraction"), annotations)
+    assert (report["exact_match"], report["normalised_match"], report["agreed"]) == (0.25, 0.5, 2)
 
 
 def test_single_annotations_give_no_agreement_figures() -> None:

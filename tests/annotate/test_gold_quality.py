@@ -17,7 +17,7 @@ from vertune.data.synthetic.documents import text_record_to_document
 from vertune.data.sources.base import ReadOptions
 from vertune.data.sources.tables import Row
 from vertune.pipeline import run_stage
-from vertune.records import Annotation, Document, Entity, QAPair, Relation
+from vertune.records import Annotation, Document, Entity, Relation, ReportField
 from vertune.stages import stage_named
 
 TEXT = "华夏酿酒股份有限公司持有星河物流有限公司51%股权。公司实现营业收入186.52亿元。华夏酿酒拟分红。"
@@ -76,15 +76,21 @@ def test_relations_count_a_companys_other_names_as_the_company(doc: Document) ->
     assert report["per_label"]["控股"]["recall"] == 0.0 and report["per_label"]["发布"]["precision"] == 0.5
 
 
-def test_fields_compare_values_in_one_unit(doc: Document) -> None:
-    right = gold(doc, "report_elements", qa=[QAPair(question="2023年营业收入", answer="186.52亿元")])
-    wrong = gold(doc, "report_elements", qa=[QAPair(question="2023年营业收入", answer="186.53亿元"),
-                                             QAPair(question="2022年营业收入", answer="150亿元")])
+def test_fields_compare_values_as_numbers_in_one_unit(doc: Document) -> None:
+    right = gold(doc, "report_elements", fields=[ReportField(name="营业收入", period="2023年", value="186.52", unit="亿元")])
+    written = gold(doc, "report_elements", fields=[ReportField(name="营业收入", period="2023年", value="1,865,200.00", unit="万元")])
+    wrong = gold(doc, "report_elements", fields=[ReportField(name="营业收入", period="2023年", value="186.53", unit="亿元"),
+                                                 ReportField(name="营业收入", period="2022年", value="150", unit="亿元"),
+                                                 ReportField(name="营业收入", period="2023年", value="186.52", unit="万元")])
     spec = example_task("report_elements")
-    assert task_gold_quality(spec, [doc], [right])["recall"] == 1.0  # 总资产 is not in this text
+    for found in (right, written):  # 总资产 is not in this text
+        report = task_gold_quality(spec, [doc], [found])
+        assert (report["tp"], report["fp"], report["fn"]) == (1, 0, 0)
     report = task_gold_quality(spec, [doc], [wrong])
-    assert (report["tp"], report["fp"], report["fn"]) == (0, 2, 1)
-    assert quantity("1,865,200.00万元") == quantity(186.52, "亿元") and quantity("0.52元/股") == (0.52, "元/股")
+    assert (report["tp"], report["fp"], report["fn"]) == (0, 3, 1)
+    assert report["per_label"]["营业收入"]["fp"] == 3
+    assert quantity("1,865,200.00", "万元") == quantity(186.52, "亿元") and quantity("0.52", "元/股") == (0.52, "元/股")
+    assert quantity("1476.94亿元") is None  # the unit belongs in its own field
 
 
 def test_a_document_without_gold_misses_all_its_truth_and_one_without_truth_is_not_scored(doc: Document) -> None:

@@ -17,12 +17,13 @@ from vertune.annotate.label_studio import (
     label_config,
     labelling_tasks,
     read_export,
+    task_data,
     to_results,
 )
 from vertune.annotate.prelabel.labellers import best_prelabel, prelabel_documents
 from vertune.annotate.simulate import simulate_annotation
 from vertune.annotate.tasks import TaskSpec
-from vertune.records import Annotation, Document, Rejection
+from vertune.records import Annotation, Document, Rejection, ReportField
 
 
 def spec_of(name: str, docs: list[Document]) -> TaskSpec:
@@ -161,6 +162,45 @@ def test_malformed_export_names_task_and_field(field: str, value: Any, named: st
     path = _write(tmp_path, broken(field, value))
     rejection = _only_rejection(path, spec)
     assert rejection.item.startswith(f"{path}: task 7") and rejection.detail.startswith(f"field '{named}': ")
+
+
+FIELDS = [ReportField(name="营业收入", period="2023年", value="22,087", unit="百万元"),
+          ReportField(name="基本每股收益", period="2023年", value="0.52", unit="元/股"),
+          ReportField(name="员工人数", value="3,000")]
+FIELD_LINES = ["营业收入 | 2023年 | 22,087 | 百万元", "基本每股收益 | 2023年 | 0.52 | 元/股", "员工人数 |  | 3,000 | "]
+
+
+def _fields_task(*lines_of_each_annotation: list[str]) -> list[dict[str, Any]]:
+    spec = example_task("report_elements", [])
+    return [{"id": 5, "data": task_data(spec, "d5", "单位：百万元 营业收入22,087"), "annotations": [
+        {"id": 50 + k, "completed_by": k + 1, "result": [
+            {"id": "fields", "from_name": "fields", "to_name": "text", "type": "textarea", "value": {"text": lines}}]}
+        for k, lines in enumerate(lines_of_each_annotation)]}]
+
+
+def test_report_fields_are_one_line_each_and_come_back_as_records(tmp_path: Path) -> None:
+    spec = example_task("report_elements", [])
+    label = Annotation(doc_id="d5", text="t", annotator="a", tier=3, task=spec.name, fields=FIELDS)
+    (result,) = to_results(label, spec)
+    assert result["value"]["text"] == FIELD_LINES
+    (back,) = read_export(_write(tmp_path, _fields_task(FIELD_LINES)), spec).annotations
+    assert back.fields == FIELDS and back.qa == []
+    assert "营业收入 | 2023年 | 1,476.94 | 亿元" in label_config(spec)
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("2023年营业收入 || 1476.94亿元", "expected 4 parts"),  # the old "period+name || value+unit" line
+    ("营业收入 | 2023年 | 1476.94亿元 | ", "is not a number as written"),
+    (" | 2023年 | 1,476.94 | 亿元", "the name is empty"),
+    ("营业收入 | 2023年 | 1,476.94", "expected 4 parts"),
+])
+def test_a_bad_field_line_rejects_only_its_annotation(line: str, problem: str, tmp_path: Path) -> None:
+    path = _write(tmp_path, _fields_task(FIELD_LINES, [FIELD_LINES[0], line]))
+    imported = read_export(path, example_task("report_elements", []))
+    assert [a.annotator for a in imported.annotations] == ["user_1"]
+    (rejection,) = imported.rejections
+    assert rejection.item == f"{path}: task 5, annotation 51"
+    assert rejection.detail.startswith("field 'annotations[1].result[0].value.text[1]': ") and problem in rejection.detail
 
 
 def _only_rejection(path: Path, spec: TaskSpec) -> Rejection:

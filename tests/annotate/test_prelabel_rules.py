@@ -17,7 +17,8 @@ from vertune.annotate.prelabel.relations import find_relations
 from vertune.annotate.prelabel.sentiment import sentiment_score
 from vertune.annotate.tasks import TaskSpec, resolve_task, resolve_tasks
 from vertune.config import AnnotationConfig, AnnotationTask, TaskType
-from vertune.records import Document
+from vertune.data.sources import annual_report
+from vertune.records import Document, ReportField
 
 
 def spec_of(name: str, docs: list[Document] | None = None) -> TaskSpec:
@@ -122,8 +123,8 @@ def test_known_fraud_flag_maps_to_the_label_pair(doc: MakeDoc) -> None:
 
 
 def report(doc: MakeDoc, **meta: object) -> Document:
-    elements = [{"name": "营业收入", "period": "2023年", "value": 1476.94, "unit": "亿元", "page": 3},
-                {"name": "基本每股收益", "period": "2023年", "value": 59.0, "unit": "元", "page": 3}]
+    elements = [{"name": "营业收入", "period": "2023年", "value": 1476.94, "text": "1,476.94", "unit": "亿元", "page": 3},
+                {"name": "基本每股收益", "period": "2023年", "value": 59.0, "text": "59", "unit": "元/股", "page": 3}]
     return doc("annual_reports", "贵州茅台2023年营业收入1,476.94亿元。基本每股收益59元。", title="贵州茅台2023年年度报告",
                elements=elements, **meta)
 
@@ -131,7 +132,7 @@ def report(doc: MakeDoc, **meta: object) -> Document:
 def test_qa_from_report_elements(doc: MakeDoc) -> None:
     (label,) = prelabel_documents(spec_of("qa"), [report(doc)])
     assert [(p.question, p.answer) for p in label.qa] == [
-        ("贵州茅台2023年营业收入是多少？", "1476.94亿元"), ("贵州茅台2023年基本每股收益是多少？", "59元")]
+        ("贵州茅台2023年营业收入是多少？", "1,476.94亿元"), ("贵州茅台2023年基本每股收益是多少？", "59元/股")]
     assert label.annotator == "rules:qa_from_elements" and label.confidence == 0.9
 
 
@@ -140,7 +141,16 @@ def test_chunks_keep_only_the_elements_they_name(doc: MakeDoc) -> None:
                 elements=[{"name": "营业收入", "period": "2023年", "value": 1.5, "unit": "亿元"},
                           {"name": "净利润", "period": "2023年", "value": 0.7, "unit": "亿元"}])
     (extraction,) = prelabel_documents(spec_of("report_elements"), [chunk])
-    assert [(p.question, p.answer) for p in extraction.qa] == [("2023年营业收入", "1.5亿元")]
+    assert extraction.fields == [ReportField(name="营业收入", period="2023年", value="1.5", unit="亿元")]  # no "text": the number plainly
+
+
+def test_a_figure_in_prose_is_a_field_with_the_number_as_written(doc: MakeDoc) -> None:
+    text = "报告期内，公司实现营业收入1,137.37亿元，同比增长8.2%；基本每股收益0.52元。"
+    report_doc = annual_report.enrich(doc("annual_reports", text, title="某某股份2023年年度报告", kind="annual_report"))
+    (extraction,) = prelabel_documents(spec_of("report_elements"), [report_doc])
+    assert extraction.fields == [ReportField(name="营业收入", period="2023年", value="1,137.37", unit="亿元"),
+                                 ReportField(name="基本每股收益", period="2023年", value="0.52", unit="元/股")]
+    assert extraction.qa == []
 
 
 def test_qa_from_a_forum_thread(doc: MakeDoc) -> None:

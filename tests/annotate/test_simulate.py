@@ -14,7 +14,8 @@ from vertune.annotate.simulate import (
     simulated_decision,
 )
 from vertune.annotate.tasks import TaskSpec
-from vertune.records import Annotation, Entity, QAPair
+from vertune.figures import parse_number
+from vertune.records import Annotation, Entity, QAPair, ReportField
 
 TEXT = "贵州茅台2023年营业收入1476.94亿元，净利润747.34亿元。"
 
@@ -55,6 +56,18 @@ def test_span_and_answer_mistakes_change_the_answer() -> None:
     assert perturbed.qa[0].question == "营业收入？" and perturbed.qa[0].answer != "1476.94亿元"
     summary = simulate_annotation(spec("summary"), reference(summary="营收增长。利润增长。"), "a", 1.0)
     assert summary.summary == "营收增长。"
+
+
+def test_a_slip_in_report_fields_changes_a_value_and_keeps_the_field_a_number() -> None:
+    fields = [ReportField(name="营业收入", period="2023年", value="22,087", unit="百万元"),
+              ReportField(name="营业收入", period="2022年", value="19,040", unit="百万元")]
+    changed = simulate_annotation(spec("extraction"), reference(fields=fields), "a", 1.0)
+    assert changed.meta["errors"] == 2 and changed.qa == []
+    for before, after in zip(fields, changed.fields):
+        assert (after.name, after.period, after.unit) == (before.name, before.period, before.unit)
+        assert after.value != before.value and parse_number(after.value) is not None
+    assert canonical(changed, "extraction") != canonical(reference(fields=fields), "extraction")
+    assert simulate_annotation(spec("extraction"), reference(fields=fields), "a", 0.0).fields == fields
 
 
 def test_simulated_arbiter_returns_the_reference() -> None:

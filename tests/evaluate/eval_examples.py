@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vertune.prepare.samples import TaskSpec, build_samples
-from vertune.records import Annotation, Entity, QAPair, Relation, Sample, content_id
+from vertune.records import Annotation, Entity, QAPair, Relation, ReportField, Sample, content_id
 
 REPORT = "贵州茅台（600519.SH）2023年营业收入1,476.94亿元，同比增长18.04%，净利润747.34亿元，研发投入不多。"
 SPECS = {
@@ -43,8 +43,8 @@ def annotations() -> list[Annotation]:
         _gold("sentiment", "公司净利润没有增长，存货增加了3000吨，投资者并不满意。", sentiment="negative"),
         _gold("fraud", "凌晨3点异地登录后向陌生账户连续转账5笔，每笔49,999元，账户余额不足100元，尾号0807。", label="欺诈"),
         _gold("report_elements", REPORT,
-              meta={"elements": [{"name": "营业收入", "period": "2023年", "value": "1,476.94", "unit": "亿元"},
-                                 {"name": "净利润", "period": "2023年", "value": "747.34", "unit": "亿元"}]}),
+              fields=[ReportField(name="营业收入", period="2023年", value="1,476.94", unit="亿元"),
+                      ReportField(name="净利润", period="2023年", value="747.34", unit="亿元")]),
         _gold("qa", REPORT, qa=[QAPair(question="2023年营业收入是多少？", answer="1,476.94亿元"),
                                 QAPair(question="营业收入同比增长多少？", answer="18.04%")]),
         _gold("summary", "央行宣布下调存款准备金率0.5个百分点，释放长期资金约1万亿元，市场普遍认为此举将支持实体经济。",

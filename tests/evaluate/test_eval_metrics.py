@@ -85,6 +85,21 @@ def test_field_f1_pairs_elements_and_reads_answers_leniently() -> None:
     assert (unreadable.tp, unreadable.predicted, unreadable.gold) == (0, 0, 8)
 
 
+def test_field_f1_compares_values_as_numbers_and_the_rest_exactly() -> None:
+    gold = '[{"name": "营业收入", "period": "2023年", "value": "22,087", "unit": "百万元"}]'
+    for value in ("22087", "22,087", "22087.0", "22,087.00"):
+        reply = f'[{{"name": "营业收入", "period": "2023年", "value": "{value}", "unit": "百万元"}}]'
+        assert metrics.field_counts(reply, gold).tp == 4, value
+    negative = '[{"name": "经营活动产生的现金流量净额", "period": "2023年", "value": "(1,234.50)", "unit": "万元"}]'
+    reply = '[{"name": "经营活动产生的现金流量净额", "period": "2023年", "value": "-1234.5", "unit": "万元"}]'
+    assert metrics.field_counts(reply, negative).tp == 4
+    # the unit inside the value, the period inside the name, another unit: each is a wrong field
+    wrong = ('[{"name": "营业收入", "period": "2023年", "value": "22087百万元", "unit": ""}, '
+             '{"name": "2023年营业收入", "period": "", "value": "22,087", "unit": "亿元"}]')
+    counts = metrics.field_counts(wrong, gold)
+    assert (counts.tp, counts.predicted, counts.gold) == (2, 6, 4)
+
+
 def test_corpus_counts_micro_average() -> None:
     total = metrics.corpus_counts([metrics.Counts(1, 2, 2), metrics.Counts(3, 3, 4)])
     assert (total.precision, total.recall) == (pytest.approx(4 / 5), pytest.approx(4 / 6))

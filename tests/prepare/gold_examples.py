@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vertune.config import Config, parse_config
-from vertune.records import Annotation, Entity, QAPair, Relation, content_id
+from vertune.records import Annotation, Entity, QAPair, Relation, ReportField, content_id
 
 FINANCE_SYNONYMS = str(Path(__file__).resolve().parents[2] / "examples" / "finance" / "lexicon" / "synonyms_zh_finance.txt")
 CONFIG = """
@@ -57,8 +57,8 @@ def one_of_each() -> list[Annotation]:
         gold("sentiment", "公司业绩大幅上涨，市场反应积极。", sentiment="positive"),
         gold("fraud", "凌晨3点异地登录后向陌生账户连续转账5笔，每笔49,999元。", source="trades", label="欺诈"),
         gold("report_elements", REPORT, source="annual_reports",
-             meta={"elements": [{"name": "营业收入", "period": "2023年", "value": "1,476.94", "unit": "亿元"},
-                                {"name": "净利润", "period": "2023年", "value": "747.34", "unit": "亿元"}]}),
+             fields=[ReportField(name="营业收入", period="2023年", value="1,476.94", unit="亿元"),
+                     ReportField(name="净利润", period="2023年", value="747.34", unit="亿元")]),
         gold("qa", REPORT, source="annual_reports",
              qa=[QAPair(question="2023年营业收入是多少？", answer="1,476.94亿元"),
                  QAPair(question="营业收入同比增长多少？", answer="18.04%")]),

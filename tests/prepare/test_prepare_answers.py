@@ -15,7 +15,7 @@ def _expected(annotation, task_type):
         names = [e.text for e in annotation.entities]
         return [{"head": names[r.head], "relation": r.label, "tail": names[r.tail]} for r in annotation.relations]
     if task_type == "extraction":
-        return annotation.meta["elements"]
+        return [field.model_dump() for field in annotation.fields]
     return {"intent": annotation.intent, "sentiment": annotation.sentiment, "classification": annotation.label,
             "summary": annotation.summary}.get(task_type)
 

@@ -8,6 +8,7 @@ from vertune.prepare.build import prepare_samples
 from vertune.prepare.augment import (
     BACK_TRANSLATABLE, Synonyms, back_translation_variant, load_synonyms, protected_spans, synonym_variant,
 )
+from vertune.records import ReportField
 
 NUMBERS_AND_CODES = re.compile(r"[0-9A-Za-z][0-9A-Za-z.,%]*")
 
@@ -37,8 +38,8 @@ def test_replacement_never_touches_numbers_tickers_or_labelled_spans() -> None:
 
 
 def test_strings_the_answer_quotes_are_protected() -> None:
-    elements = {"elements": [{"name": "营业收入", "period": "2023年", "value": "1,476.94", "unit": "亿元"}]}
-    annotation = gold("report_elements", REPORT, meta=elements)
+    fields = [ReportField(name="营业收入", period="2023年", value="1,476.94", unit="亿元")]
+    annotation = gold("report_elements", REPORT, fields=fields)
     variant = synonym_variant(annotation, load_synonyms(FINANCE_SYNONYMS), ratio=1.0, seed=0)
     assert variant is not None and "营业收入" in variant.text and "净利润" not in variant.text
 

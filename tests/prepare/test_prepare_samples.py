@@ -1,9 +1,15 @@
+import json
+
 import pytest
 
 from gold_examples import gold, make_config, one_of_each
 from vertune.prepare.answers import Unusable
 from vertune.prepare.samples import TaskSpec, build_samples, resolve_tasks
-from vertune.records import QAPair
+from vertune.annotate.prelabel.labellers import prelabel_documents
+from vertune.annotate.tasks import resolve_task
+from vertune.config import AnnotationTask
+from vertune.data.sources import annual_report
+from vertune.records import Document, QAPair
 
 
 def test_label_tasks_without_configured_labels_list_the_gold_labels() -> None:
@@ -32,7 +38,7 @@ def test_qa_gives_one_sample_per_pair() -> None:
 @pytest.mark.parametrize(("annotation", "spec", "reason"), [
     (gold("sentiment", "文本", sentiment="happy"), TaskSpec("sentiment", "sentiment", 2, ("positive",)), "label not in"),
     (gold("sentiment", "文本"), TaskSpec("sentiment", "sentiment", 2), "no sentiment label"),
-    (gold("report_elements", "文本"), TaskSpec("report_elements", "extraction", 3), "no extraction elements"),
+    (gold("report_elements", "文本"), TaskSpec("report_elements", "extraction", 3), "no report fields"),
     (gold("summary", "文本", summary="  "), TaskSpec("summary", "summary", 3), "no summary"),
 ])
 def test_unusable_annotations_say_why(annotation, spec, reason) -> None:
@@ -40,7 +46,14 @@ def test_unusable_annotations_say_why(annotation, spec, reason) -> None:
         build_samples(annotation, spec, "zh")
 
 
-def test_extraction_falls_back_to_field_value_qa_pairs() -> None:
-    annotation = gold("report_elements", "2023年营业收入1476.94亿元。", qa=[QAPair(question="2023年营业收入", answer="1476.94亿元")])
-    (sample,) = build_samples(annotation, TaskSpec("report_elements", "extraction", 3), "zh")
-    assert sample.messages[-1].content == '[{"name": "2023年营业收入", "period": "", "value": "1476.94亿元", "unit": ""}]'
+def test_a_report_table_row_becomes_gold_in_the_prompts_own_shape() -> None:
+    text = ("2023年年度报告\n单位：百万元\n| 主要会计数据 | 2023年 | 2022年 | 本年比上年增减（%） |\n"
+            "| --- | --- | --- | --- |\n| 营业收入 | 22,087 | 19,040 | 16.00 |\n")
+    doc = annual_report.enrich(Document(source="r.pdf", kind="annual_report", text=text, meta={"source_name": "annual_reports"}))
+    spec = resolve_task(AnnotationTask(name="report_elements", tier=3, type="extraction"), [doc])
+    (prelabel,) = prelabel_documents(spec, [doc])
+    (sample,) = build_samples(prelabel, TaskSpec("report_elements", "extraction", 3), "zh")
+    assert json.loads(sample.messages[-1].content) == [
+        {"name": "营业收入", "period": "2023年", "value": "22,087", "unit": "百万元"},
+        {"name": "营业收入", "period": "2022年", "value": "19,040", "unit": "百万元"},
+    ]

@@ -5,7 +5,8 @@
 * entities and relations: micro precision / recall / F1, exact (same span and label) and
   overlap (spans intersect, same label), the alphabetically first annotator of a pair taken
   as the reference; per label too;
-* QA, summaries, extraction: the share of items whose answers match exactly and normalised.
+* QA, summaries, extraction: the share of items whose answers match exactly and normalised
+  (report fields compare as records, their values as numbers when normalised).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What an annotation answers for its task type, and that answer in comparable form.
 
 An ``Annotation`` has a field per kind of answer; a task type uses some of them (a relations
-task: entities + relations; an extraction task: ``qa`` pairs of field → value). Agreement,
+task: entities + relations; an extraction task: report ``fields``). Agreement,
 simulation, gold and Label Studio all go through these helpers instead of re-deciding that.
 """
 
@@ -11,7 +11,8 @@ import unicodedata
 from collections.abc import Hashable
 from typing import Any
 
-from vertune.records import Annotation, Entity, QAPair
+from vertune.figures import parse_number
+from vertune.records import Annotation, Entity, QAPair, ReportField
 
 # The Annotation fields that carry each task type's answer.
 ANSWER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -21,7 +22,7 @@ ANSWER_FIELDS: dict[str, tuple[str, ...]] = {
     "sentiment": ("sentiment",),
     "classification": ("label",),
     "qa": ("qa",),
-    "extraction": ("qa",),
+    "extraction": ("fields",),
     "summary": ("summary",),
 }
 CHOICE_FIELD: dict[str, str] = {"intent": "intent", "sentiment": "sentiment", "classification": "label"}
@@ -41,7 +42,7 @@ def choice_of(annotation: Annotation, task_type: str) -> str | None:
 
 
 def is_empty(annotation: Annotation, task_type: str) -> bool:
-    """No usable answer: no spans, no label, no pairs, a blank summary."""
+    """No usable answer: no spans, no label, no pairs or fields, a blank summary."""
     if task_type == "relations":
         return not annotation.relations
     if task_type == "summary":
@@ -68,7 +69,8 @@ def normalise(text: str) -> str:
 def canonical(annotation: Annotation, task_type: str, *, exact: bool = False) -> Hashable:
     """The answer in a form where equal means "the annotators agree".
 
-    Texts (QA answers, summaries, extracted values) compare normalised unless ``exact``.
+    Texts (QA answers, summaries, field names, periods, units) compare normalised unless
+    ``exact``; a field's value then compares as a number ("22,087" = "22087") when it is one.
     """
     def text(value: str) -> str:
         return value.strip() if exact else normalise(value)
@@ -81,10 +83,19 @@ def canonical(annotation: Annotation, task_type: str, *, exact: bool = False) ->
         return choice_of(annotation, task_type)
     if task_type == "summary":
         return text(annotation.summary or "")
+    if task_type == "extraction":
+        return frozenset((text(f.name), text(f.period), _value_key(f.value, exact), text(f.unit)) for f in annotation.fields)
     return frozenset((text(pair.question), text(pair.answer)) for pair in annotation.qa)
 
 
+def _value_key(value: str, exact: bool) -> float | str:
+    number = None if exact else parse_number(value)
+    return (value.strip() if exact else normalise(value)) if number is None else number
+
+
 PAIR_SEPARATOR = "||"
+FIELD_SEPARATOR = "|"
+FIELD_PARTS = ("name", "period", "value", "unit")
 
 
 def pair_line(pair: QAPair) -> str:
@@ -98,3 +109,22 @@ def parse_pair_line(line: str) -> QAPair | None:
     if not separator or not question.strip() or not answer.strip():
         return None
     return QAPair(question=question.strip(), answer=answer.strip())
+
+
+def field_line(field: ReportField) -> str:
+    """A report field as one line annotators can type: ``营业收入 | 2023年 | 1,476.94 | 亿元``."""
+    return f" {FIELD_SEPARATOR} ".join(getattr(field, part) for part in FIELD_PARTS)
+
+
+def parse_field_line(line: str) -> ReportField | str:
+    """The inverse of ``field_line``, or why ``line`` is not one: four parts, a name, and a
+    value that is a number as written (the unit goes in its own part)."""
+    parts = [part.strip() for part in line.split(FIELD_SEPARATOR)]
+    if len(parts) != len(FIELD_PARTS):
+        return f"expected 4 parts '名称 | 期间 | 数值 | 单位', got {len(parts)}"
+    field = ReportField(**dict(zip(FIELD_PARTS, parts)))
+    if not field.name:
+        return "the name is empty"
+    if parse_number(field.value) is None:
+        return f"the value {field.value!r} is not a number as written (the unit goes in the last part)"
+    return field

@@ -7,8 +7,8 @@ they started from was right. Generated documents carry their ground truth (see
 * entities: gold (text, label) pairs against the truth's entities, per document;
 * relations: gold (head, relation, tail) triples, each end by its text, a company's other
   names (``truth["aliases"]``) counted as the company;
-* extraction: gold fields (period + name → value) against the truth's report elements, values
-  compared in one unit (186.52亿元 = 1,865,200.00万元).
+* extraction: gold fields (name, period → value and unit) against the truth's report elements,
+  values compared as numbers in one unit (186.52 亿元 = 1,865,200.00 万元).
 
 The truth's kinds map to the task's labels through the project lexicon (``entity_labels``,
 ``relation_labels``); only labels of the task count. A truth item counts only when the
@@ -20,20 +20,18 @@ averages over the task's documents that carry truth, with a per-label breakdown.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vertune.annotate.prelabel.extraction import field_name
 from vertune.annotate.tasks import TaskSpec
 from vertune.data.synthetic.truth import TRUTH_KEY
+from vertune.figures import parse_number
 from vertune.records import Annotation, Document
 
 SCORED_TYPES = ("entities", "relations", "extraction")
 UNIT_FACTORS = {"亿元": 1e8, "百万元": 1e6, "万元": 1e4, "千元": 1e3, "元": 1.0}
-_VALUE = re.compile(r"^\s*(-?[\d,]*\.?\d+)\s*(.*?)\s*$")
 _TOLERANCE = 1e-6
 
 
@@ -104,17 +102,15 @@ def _relation_sets(spec: TaskSpec, gold: Annotation | None, doc: Document, truth
     return found, expected
 
 
-def quantity(value: Any, unit: str | None = None) -> tuple[float, str] | None:
+def quantity(value: float | str | None, unit: str | None = None) -> tuple[float, str] | None:
     """A figure in one unit per dimension: (value in 元, "元") for amounts, else (value, unit).
 
-    ``value`` is a number with ``unit``, or a text such as "186.52亿元" (unit inside)."""
-    if isinstance(value, str):
-        match = _VALUE.match(value)
-        if not match:
-            return None
-        value, unit = float(match.group(1).replace(",", "")), match.group(2)
+    ``value`` is a number, or a number as written ("1,865,200.00"); None when it is neither."""
+    number = parse_number(value) if isinstance(value, str) else value
+    if number is None:
+        return None
     unit = unit or ""
-    return (float(value) * UNIT_FACTORS[unit], "元") if unit in UNIT_FACTORS else (float(value), unit)
+    return (float(number) * UNIT_FACTORS[unit], "元") if unit in UNIT_FACTORS else (float(number), unit)
 
 
 def _same(a: tuple[float, str] | None, b: tuple[float, str] | None) -> bool:
@@ -122,20 +118,15 @@ def _same(a: tuple[float, str] | None, b: tuple[float, str] | None) -> bool:
 
 
 def _field_sets(spec: TaskSpec, gold: Annotation | None, doc: Document, truth: dict[str, Any]) -> tuple[set, set]:
-    """Fields as (field, element name, value) with the value of a gold field that matches the
-    truth replaced by the truth's, so set arithmetic counts a match once whatever its unit."""
-    expected = {field_name(e): (e["name"], quantity(e["value"], e.get("unit"))) for e in truth.get("elements", [])
+    """Fields as (period, element name, quantity) with the quantity of a gold field that matches
+    the truth replaced by the truth's, so set arithmetic counts a match once whatever its unit."""
+    expected = {(e["period"], e["name"]): quantity(e["value"], e.get("unit")) for e in truth.get("elements", [])
                 if e["name"] in doc.text}
     found = set()
-    for pair in gold.qa if gold else []:
-        name, value = expected.get(pair.question, (_element_of(pair.question), None))
-        given = quantity(pair.answer)
-        found.add((pair.question, name, value if _same(given, value) else given))
-    return found, {(question, name, value) for question, (name, value) in expected.items()}
-
-
-def _element_of(question: str) -> str:
-    return re.sub(r"^\d{4}年", "", question)
+    for f in gold.fields if gold else []:
+        value, given = expected.get((f.period, f.name)), quantity(f.value, f.unit)
+        found.add((f.period, f.name, value if _same(given, value) else given))
+    return found, {(period, name, value) for (period, name), value in expected.items()}
 
 
 SETS = {"entities": _entity_sets, "relations": _relation_sets, "extraction": _field_sets}

@@ -4,8 +4,9 @@ Formats follow Label Studio's documented JSON: a task is ``{"id", "data", "predi
 a prediction ``{"model_version", "score", "result"}``; an export adds ``"annotations"``, each
 ``{"id", "completed_by", "result"}``. Results are ``labels`` (``value: {start, end, text,
 labels}``), ``relation`` (``from_id``/``to_id`` naming labels results by ``id``), ``choices``
-(``value: {choices}``) and ``textarea`` (``value: {text: [...]}``). QA pairs and extracted
-fields are textarea lines ``问题 || 答案``.
+(``value: {choices}``) and ``textarea`` (``value: {text: [...]}``). QA pairs are textarea
+lines ``问题 || 答案``; report fields are lines ``名称 | 期间 | 数值 | 单位``
+(``营业收入 | 2023年 | 1,476.94 | 亿元``, the number as written, the unit apart).
 
 Import keeps every good item and rejects only the bad one: a malformed annotation (an arrow
 without a relation label, a span outside the text, an unknown label…) becomes a ``Rejection``
@@ -37,11 +38,13 @@ from vertune.annotate.answers import (
     CHOICE_FIELD,
     SPAN_TYPES,
     choice_of,
+    field_line,
     pair_line,
+    parse_field_line,
     parse_pair_line,
 )
 from vertune.annotate.tasks import TaskSpec, guideline_with_labels
-from vertune.records import Annotation, Document, Entity, Rejection, Relation
+from vertune.records import Annotation, Document, Entity, Rejection, Relation, ReportField
 
 TEXT = "text"  # the <Text> object every control labels
 # The control tag's name per task type: it is the ``from_name`` of every result.
@@ -49,7 +52,8 @@ CONTROL: dict[str, str] = {
     "entities": "label", "relations": "label", "intent": "choice", "sentiment": "choice",
     "classification": "choice", "qa": "qa", "extraction": "fields", "summary": "summary",
 }
-PAIR_PLACEHOLDER = {"qa": "问题 || 答案（每条一行）", "extraction": "2023年营业收入 || 1476.94亿元（每个要素一行）"}
+LINES_PLACEHOLDER = {"qa": "问题 || 答案（每条一行）",
+                     "extraction": "营业收入 | 2023年 | 1,476.94 | 亿元（每个要素一行：名称 | 期间 | 数值 | 单位）"}
 STAGE = "annotate"  # the stage whose rejections an import's bad items become
 DIRECTIONS = ("right", "left", "bi")
 
@@ -110,7 +114,7 @@ def label_config(spec: TaskSpec) -> str:
         ET.SubElement(view, "TextArea", name=control, toName=TEXT, rows="4", editable="true", maxSubmissions="1")
     else:
         ET.SubElement(view, "TextArea", name=control, toName=TEXT, rows="2", editable="true",
-                      placeholder=PAIR_PLACEHOLDER[spec.type])
+                      placeholder=LINES_PLACEHOLDER[spec.type])
     ET.indent(view)
     return ET.tostring(view, encoding="unicode") + "\n"
 
@@ -138,7 +142,7 @@ def to_results(annotation: Annotation, spec: TaskSpec) -> list[dict[str, Any]]:
     if spec.type == "summary":
         summary = annotation.summary
         return [{"id": control, **base, "type": "textarea", "value": {"text": [summary]}}] if summary else []
-    lines = [pair_line(pair) for pair in annotation.qa]
+    lines = [field_line(f) for f in annotation.fields] if spec.type == "extraction" else [pair_line(p) for p in annotation.qa]
     return [{"id": control, **base, "type": "textarea", "value": {"text": lines}}] if lines else []
 
 
@@ -249,7 +253,7 @@ def parse_results(ctx: _Context, results: list[Any], spec: TaskSpec, text: str, 
     control = CONTROL[spec.type]
     regions: dict[str, Entity] = {}
     links: list[tuple[str, str, str, str]] = []
-    answer: dict[str, Any] = {"entities": [], "relations": [], "qa": []}
+    answer: dict[str, Any] = {"entities": [], "relations": [], "qa": [], "fields": []}
     for j, result in enumerate(results):
         where = f"{field}[{j}]"
         if not isinstance(result, dict):
@@ -279,6 +283,9 @@ def parse_results(ctx: _Context, results: list[Any], spec: TaskSpec, text: str, 
                 answer["summary"] = "\n".join(lines).strip()
                 continue
             for k, line in enumerate(lines):
+                if spec.type == "extraction":
+                    answer["fields"].append(_field(ctx, line, f"{where}.value.text[{k}]"))
+                    continue
                 pair = parse_pair_line(line)
                 if pair is None:
                     ctx.fail(f"{where}.value.text[{k}]", f"expected '问题 || 答案', got {line!r}")
@@ -297,6 +304,14 @@ def parse_results(ctx: _Context, results: list[Any], spec: TaskSpec, text: str, 
         relations.setdefault((relation.head, relation.tail, label), relation)
     answer["relations"] = list(relations.values())
     return {name: answer.get(name) for name in ANSWER_FIELDS[spec.type]}
+
+
+def _field(ctx: _Context, line: str, where: str) -> ReportField:
+    """One textarea line as a report field; a line that is not one fails its annotation."""
+    parsed = parse_field_line(line)
+    if isinstance(parsed, str):
+        ctx.fail(where, f"{parsed}: {line!r}")
+    return parsed
 
 
 def _arrow(ctx: _Context, result: dict[str, Any], spec: TaskSpec, where: str) -> list[tuple[str, str, str, str]]:

@@ -2,7 +2,8 @@
 
 Each simulated annotator copies the reference answer (a known answer, else the best
 pre-label) and makes mistakes at its own error rate: swap a label, drop / shift / relabel an
-entity span, drop or relabel a relation, change a digit of an answer, cut a summary short.
+entity span, drop or relabel a relation, change a digit of an answer or of a report field's
+value, cut a summary short.
 The mistakes are seeded by (seed, annotator, task, doc), so a run is reproducible.
 """
 
@@ -81,6 +82,9 @@ def _perturb(spec: TaskSpec, answer: dict[str, Any], text: str, rate: float, rng
             spans = sentences(summary)
             summary = summary[: spans[-1][0]] if len(spans) > 1 else _perturb_text(summary, rng)
         return {"summary": summary}, errors
+    if spec.type == "extraction":
+        fields = [f.model_copy(update={"value": _perturb_text(f.value, rng)}) if slip() else f for f in answer["fields"]]
+        return {"fields": fields}, errors
     pairs = [QAPair(question=p.question, answer=_perturb_text(p.answer, rng)) if slip() else p for p in answer["qa"]]
     return {"qa": pairs}, errors
 

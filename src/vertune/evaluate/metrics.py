@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vertune.figures import parse_number
 from vertune.prepare.answers import ITEM_KEYS, parse_answer
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -172,8 +173,9 @@ def field_counts(reply: str, gold: str) -> Counts:
 
     Every non-empty field (name, period, value, unit) of every element is one fact. Predicted
     elements are paired with gold ones greedily, most agreeing fields first; a pair's agreeing
-    fields (compared after ``normalize``, so "1,000" equals "1000") are true positives. Fields
-    of an unreadable reply or of unpaired elements are misses or false positives.
+    fields are true positives: name, period and unit compared after ``normalize``, the value as
+    a number when it is one ("22,087" = "22087" = "22087.0", "(1,234)" = "-1234"). Fields of
+    an unreadable reply or of unpaired elements are misses or false positives.
     """
     predicted = [_fields(item) for item in parse_answer("extraction", reply) or []]
     actual = [_fields(item) for item in parse_answer("extraction", gold) or []]
@@ -198,11 +200,15 @@ def _tuples(task_type: str, answer: str) -> list[tuple[str, ...]]:
     return [tuple(item[key] for key in keys) for item in parse_answer(task_type, answer) or []]
 
 
-def _fields(item: dict[str, str]) -> dict[str, str]:
-    return {key: normalize(value) for key, value in item.items() if normalize(value)}
+def _fields(item: dict[str, str]) -> dict[str, str | float]:
+    fields: dict[str, str | float] = {key: normalize(value) for key, value in item.items() if normalize(value)}
+    number = parse_number(item.get("value", ""))
+    if number is not None:
+        fields["value"] = number
+    return fields
 
 
-def _agreeing(predicted: dict[str, str], actual: dict[str, str]) -> int:
+def _agreeing(predicted: dict[str, str | float], actual: dict[str, str | float]) -> int:
     return sum(predicted.get(key) == value for key, value in actual.items())
 
 

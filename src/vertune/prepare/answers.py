@@ -64,20 +64,11 @@ def relation_items(annotation: Annotation) -> list[dict[str, str]]:
     return items
 
 
-def element_items(annotation: Annotation) -> list[dict[str, str]]:
-    """Report elements from ``meta["elements"]``; failing that, from field → value qa pairs
-    (``QAPair("2023年营业收入", "1476.94亿元")``), whose name holds the period and value the unit."""
-    elements = annotation.meta.get("elements")
-    if elements is None and annotation.qa:
-        elements = [{"name": pair.question, "value": pair.answer} for pair in annotation.qa]
-    if not isinstance(elements, list):
-        raise Unusable("no extraction elements", "neither meta['elements'] nor field → value qa pairs")
-    items = []
-    for element in elements:
-        if not isinstance(element, dict) or not element.get("name"):
-            raise Unusable("malformed extraction element", repr(element)[:200])
-        items.append({key: _text(element.get(key)) for key in ITEM_KEYS["extraction"]})
-    return items
+def field_items(annotation: Annotation) -> list[dict[str, str]]:
+    """The annotation's report fields as the prompt's items, the number as written."""
+    if not annotation.fields:
+        raise Unusable("no report fields")
+    return [field.model_dump() for field in annotation.fields]
 
 
 def _text(value: Any) -> str:

@@ -78,9 +78,7 @@ def quoted_strings(annotation: Annotation) -> list[str]:
     """Strings an answer copies from the text; replacing them would break the answer."""
     quoted = [entity.text or annotation.text[entity.start : entity.end] for entity in annotation.entities]
     quoted += [pair.answer for pair in annotation.qa]
-    for element in annotation.meta.get("elements") or []:
-        if isinstance(element, dict):
-            quoted += [str(value) for value in element.values() if value not in (None, "")]
+    quoted += [part for field in annotation.fields for part in (field.name, field.period, field.value, field.unit)]
     return [text for text in quoted if text.strip()]
 
 

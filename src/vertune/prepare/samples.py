@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from vertune.config import AnnotationTask, TaskType
-from vertune.prepare.answers import LABEL_TYPES, Unusable, element_items, entity_items, relation_items, to_json
+from vertune.prepare.answers import LABEL_TYPES, Unusable, entity_items, field_items, relation_items, to_json
 from vertune.prepare.templates import Language, render_prompt
 from vertune.records import Annotation, Message, Sample
 
@@ -61,7 +61,7 @@ def _answers(annotation: Annotation, spec: TaskSpec) -> list[tuple[str, str]]:
     if kind == "relations":
         return [("", to_json(relation_items(annotation)))]
     if kind == "extraction":
-        return [("", to_json(element_items(annotation)))]
+        return [("", to_json(field_items(annotation)))]
     if kind in LABEL_TYPES:
         label = gold_label(annotation, kind)
         if not label:

@@ -1,7 +1,8 @@
 """Report-element pre-labels from ``meta["elements"]`` (found by the annual-report reader).
 
-An extraction answer is a list of field → value pairs, stored as ``QAPair(question="2023年营业收入",
-answer="1476.94亿元")``. A chunk of a long report keeps only the elements it names, so each
+An extraction answer is a list of ``ReportField`` records, each as the prompt asks for it:
+``{"name": "营业收入", "period": "2023年", "value": "22,087", "unit": "百万元"}``, the number as
+the report writes it. A chunk of a long report keeps only the elements it names, so each
 chunk's label can be checked against its own text.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vertune.annotate.prelabel.base import draft
-from vertune.records import Annotation, Document, QAPair
+from vertune.records import Annotation, Document, ReportField
 
 if TYPE_CHECKING:
     from vertune.annotate.tasks import TaskSpec
@@ -19,11 +20,15 @@ SOURCE = "extraction:report_elements"
 CONFIDENCE = 0.9
 
 
-def format_value(value: Any, unit: str | None) -> str:
-    """1476.94, "亿元" → "1476.94亿元"; whole floats lose their ".0"."""
+def written_value(element: dict[str, Any]) -> str:
+    """The element's number as written (the reader's ``text``); an element from elsewhere that
+    carries only the parsed number gets it plainly (1476.94 → "1476.94", 59.0 → "59")."""
+    if element.get("text"):
+        return str(element["text"])
+    value = element["value"]
     if isinstance(value, float):
         value = int(value) if value.is_integer() else f"{value:.6f}".rstrip("0")
-    return f"{value}{unit or ''}"
+    return str(value)
 
 
 def elements_of(doc: Document) -> list[dict[str, Any]]:
@@ -34,13 +39,13 @@ def elements_of(doc: Document) -> list[dict[str, Any]]:
     return elements
 
 
-def field_name(element: dict[str, Any]) -> str:
-    return f"{element.get('period') or ''}{element['name']}"
+def report_field(element: dict[str, Any]) -> ReportField:
+    return ReportField(name=element["name"], period=element.get("period") or "", value=written_value(element),
+                       unit=element.get("unit") or "")
 
 
 def label_extraction(spec: TaskSpec, doc: Document) -> Annotation | None:
     elements = elements_of(doc)
     if not elements:
         return None
-    pairs = [QAPair(question=field_name(e), answer=format_value(e["value"], e.get("unit"))) for e in elements]
-    return draft(spec, doc, SOURCE, CONFIDENCE, qa=pairs)
+    return draft(spec, doc, SOURCE, CONFIDENCE, fields=[report_field(e) for e in elements])

@@ -1,8 +1,8 @@
 """QA pre-labels: questions on a report's structured elements, and forum threads' best answer.
 
-"{company}{period}{name}是多少？" → "{value}{unit}" makes answerable questions whose answers
-were extracted (not generated); a forum thread's own question and top-voted answer is a QA
-pair written by people, so it gets a lower confidence (answers there are opinions).
+"{company}{period}{name}是多少？" → "{value}{unit}" ("22,087百万元", the number as the report
+writes it) makes answerable questions whose answers were extracted (not generated); a forum
+thread's own question and top-voted answer is a QA pair written by people, so it gets a lower confidence (answers there are opinions).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from vertune.annotate.prelabel.base import draft
 from vertune.annotate.prelabel.entities import find_entities
-from vertune.annotate.prelabel.extraction import elements_of, field_name, format_value
+from vertune.annotate.prelabel.extraction import elements_of, report_field
 from vertune.annotate.prelabel.lexicon import Lexicon
 from vertune.records import Annotation, Document, QAPair
 
@@ -43,9 +43,8 @@ def qa_from_elements(spec: TaskSpec, doc: Document) -> Annotation | None:
     if not elements:
         return None
     company = company_of(doc, spec.lexicon)
-    pairs = [
-        QAPair(question=f"{company}{field_name(e)}是多少？", answer=format_value(e["value"], e.get("unit"))) for e in elements
-    ]
+    fields = [report_field(e) for e in elements]
+    pairs = [QAPair(question=f"{company}{f.period}{f.name}是多少？", answer=f"{f.value}{f.unit}") for f in fields]
     return draft(spec, doc, ELEMENTS_SOURCE, ELEMENTS_CONFIDENCE, qa=pairs)
 
 
