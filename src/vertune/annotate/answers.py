@@ -99,7 +99,7 @@ FIELD_PARTS = ("name", "period", "value", "unit")
 
 
 def pair_line(pair: QAPair) -> str:
-    """A QA pair (or field → value) as one line annotators can type: ``问题 || 答案``."""
+    """A QA pair as one line annotators can type: ``问题 || 答案``."""
     return f"{pair.question} {PAIR_SEPARATOR} {pair.answer}"
 
 
