@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NUMBER = re.compile(r"^[(（]?-?[\d,]+(?:\.\d+)?[)）]?%?$")
+_DIGITS = r"-?[\d,]+(?:\.\d+)?"
+_NUMBER = re.compile(rf"^(?:\({_DIGITS}\)|{_DIGITS})%?$")  # "(12" or "12)" is a cut cell, not a figure
 
 
 def parse_number(text: str) -> float | None:
