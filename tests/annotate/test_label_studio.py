@@ -20,6 +20,7 @@ from vertune.annotate.label_studio import (
     task_data,
     to_results,
 )
+from vertune.annotate.answers import parse_field_line
 from vertune.annotate.prelabel.labellers import best_prelabel, prelabel_documents
 from vertune.annotate.simulate import simulate_annotation
 from vertune.annotate.tasks import TaskSpec
@@ -186,6 +187,10 @@ def test_report_fields_are_one_line_each_and_come_back_as_records(tmp_path: Path
     (back,) = read_export(_write(tmp_path, _fields_task(FIELD_LINES)), spec).annotations
     assert back.fields == FIELDS and back.qa == []
     assert "营业收入 | 2023年 | 1,476.94 | 亿元" in label_config(spec)
+
+
+def test_a_field_line_typed_with_the_full_width_bar_of_a_chinese_ime_is_read() -> None:
+    assert parse_field_line("营业收入｜2023年｜22,087｜百万元") == FIELDS[0]
 
 
 @pytest.mark.parametrize(("line", "problem"), [

@@ -7,6 +7,7 @@ simulation, gold and Label Studio all go through these helpers instead of re-dec
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Hashable
 from typing import Any
@@ -95,6 +96,7 @@ def _value_key(value: str, exact: bool) -> float | str:
 
 PAIR_SEPARATOR = "||"
 FIELD_SEPARATOR = "|"
+_FIELD_SPLIT = re.compile("[|｜]")  # a Chinese IME types the full-width bar
 FIELD_PARTS = ("name", "period", "value", "unit")
 
 
@@ -119,7 +121,7 @@ def field_line(field: ReportField) -> str:
 def parse_field_line(line: str) -> ReportField | str:
     """The inverse of ``field_line``, or why ``line`` is not one: four parts, a name, and a
     value that is a number as written (the unit goes in its own part)."""
-    parts = [part.strip() for part in line.split(FIELD_SEPARATOR)]
+    parts = [part.strip() for part in _FIELD_SPLIT.split(line)]
     if len(parts) != len(FIELD_PARTS):
         return f"expected 4 parts '名称 | 期间 | 数值 | 单位', got {len(parts)}"
     field = ReportField(**dict(zip(FIELD_PARTS, parts)))
