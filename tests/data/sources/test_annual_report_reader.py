@@ -94,6 +94,12 @@ def test_elements_keep_the_number_as_written() -> None:
                      ("营业收入", "2024年", 1137.37, "1,137.37", "亿元")]
 
 
+def test_a_full_width_percent_sign_stays_out_of_the_written_number() -> None:
+    text = ("| 主要会计数据 | 2023年 | 2022年 |\n| --- | --- | --- |\n| 加权平均净资产收益率 | 34.19％ | 30.26 ％ |\n")
+    rows = [(e["period"], e["value"], e["text"], e["unit"]) for e in annual_report.table_elements(text)]
+    assert rows == [("2023年", 34.19, "34.19", "%"), ("2022年", 30.26, "30.26", "%")]
+
+
 @pytest.mark.parametrize(("numeral", "number"), [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十一", 21)])
 def test_chinese_number(numeral: str, number: int) -> None:
     assert annual_report.chinese_number(numeral) == number

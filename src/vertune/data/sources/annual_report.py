@@ -111,6 +111,13 @@ def find_sections(doc_text: str) -> list[Section]:
     return [Section(number, title, start, end) for (number, title, start), end in zip(heads, ends)]
 
 
+def _without_percent(cell: str) -> tuple[str, bool]:
+    """A cell's number as written and whether it ends in a percent sign (``%`` or full-width ``％``)."""
+    written = cell.strip()
+    bare = written.removesuffix("%").removesuffix("％").rstrip()
+    return bare, bare != written
+
+
 def _unit(raw: str) -> str:
     return re.sub(r"\s|人民币", "", raw).replace("／", "/")
 
@@ -165,9 +172,9 @@ def table_elements(doc_text: str, pages: list[dict[str, int]] | None = None) -> 
             value = parse_number(cells[column]) if column < len(cells) else None
             if value is None:
                 continue
-            written = cells[column].strip()
-            unit = PER_SHARE_OR_RATIO.get(name) or label_unit or ("%" if written.endswith("%") else note_unit)
-            found.append({"name": name, "period": period, "value": value, "text": written.removesuffix("%").strip(),
+            written, percent = _without_percent(cells[column])
+            unit = PER_SHARE_OR_RATIO.get(name) or label_unit or ("%" if percent else note_unit)
+            found.append({"name": name, "period": period, "value": value, "text": written,
                           "unit": unit, "page": _page_at(start, pages or [])})
     return found
 
