@@ -100,8 +100,16 @@ def test_validate_fails_on_a_source_that_matches_nothing_and_names_an_empty_opti
                "  - {name: later, path: 'inbox/*.pdf', kind: news, optional: true}\n")
     ok = runner.invoke(app, ["config", "validate", str(_config(tmp_path, sources))])
     assert ok.exit_code == 0, ok.output
-    assert "source 'later' (optional): path 'inbox/*.pdf' matches no file" in ok.output
+    assert "source 'later' (optional): path 'inbox/*.pdf' matches no readable file" in ok.output
     assert "2 sources, 1 file)" in ok.output
     missing = runner.invoke(app, ["config", "validate", str(_config(tmp_path, sources + "  - {name: typo, path: dcos, kind: news}\n"))])
     assert missing.exit_code == 2, missing.output
     assert "source 'typo': path 'dcos' matches no file" in missing.output and "is valid" not in missing.output
+
+
+def test_validate_names_a_source_whose_only_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    result = runner.invoke(app, ["config", "validate", str(_config(tmp_path, "sources:\n  - {name: docs, path: docs, kind: news}\n"))])
+    assert "source 'docs':" in result.output and "dangling.txt" in result.output, result.output
+    assert "matches no readable file" in result.output

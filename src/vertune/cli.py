@@ -76,9 +76,12 @@ def config_validate(file: Annotated[Path, typer.Argument(help="Config file to ch
     config = _load(file)
     scans = [(spec, scan_source(spec, config.base_dir, exclude=[config.workspace_dir])) for spec in config.sources]
     for spec, scan in scans:
-        if spec.path and not scan.error and not scan.files and not scan.problems:
-            console.print(f"[yellow]warning[/yellow] source '{spec.name}' (optional): path {spec.path!r} matches no file",
-                          highlight=False)
+        for problem in scan.problems:  # links that lead outside, loops, unreadable files: ingest refuses them
+            console.print(f"[yellow]warning[/yellow] source '{spec.name}': {problem.item}: {problem.reason} "
+                          f"({problem.detail})", highlight=False)
+        if spec.path and not scan.error and not scan.files:
+            console.print(f"[yellow]warning[/yellow] source '{spec.name}'{' (optional)' if spec.optional else ''}: "
+                          f"path {spec.path!r} matches no readable file", highlight=False)
     if errors := [scan.error for _, scan in scans if scan.error]:
         for error in errors:
             console.print(f"[red]error[/red] {error}", highlight=False)

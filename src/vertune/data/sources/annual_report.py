@@ -193,7 +193,7 @@ def prose_elements(doc_text: str, year: str | None, pages: list[dict[str, int]] 
         found.append({
             "name": name,
             "period": period,
-            "value": float(match.group(2).replace(",", "")),
+            "value": parse_number(match.group(2)),
             "text": match.group(2),
             "unit": PER_SHARE_OR_RATIO.get(name) or _unit(match.group(3)),
             "page": _page_at(match.start(), pages or []),
