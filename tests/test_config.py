@@ -117,7 +117,7 @@ def test_cli_validate_and_show_accept_the_example() -> None:
     assert runner.invoke(app, ["config", "validate", str(example)]).exit_code == 0
     shown = runner.invoke(app, ["config", "show", str(example)])
     assert shown.exit_code == 0
-    assert "learning_rate: 0.001" in shown.output  # set by the example
+    assert "learning_rate: 0.005" in shown.output and "target_modules: all-linear" in shown.output  # set by the example
     assert "gradient_accumulation: 4" in shown.output and "alpha: 32" in shown.output  # defaults resolved
 
 

@@ -39,9 +39,11 @@ def test_demo_runs_the_life_cycle_on_the_trained_base(demo: Path) -> None:
     for stage in ("ingest", "preprocess", "annotate", "prepare", "train", "eval"):
         assert (demo / stage / "manifest.json").exists(), stage
     report = json.loads((demo / "train" / "training_report.json").read_text(encoding="utf-8"))
-    # The example trains every weight: LoRA on the 5M base learns only the majority labels in the
-    # demo's budget (examples/finance/vertune.yaml says why). Samples obey the 512-token bound.
-    assert report["config"]["training"]["method"] == "full" and (demo / "train" / "model").is_dir()
+    # The example runs the seed's LoRA recipe (r=16, alpha=32), on all linear layers at lr 5e-3 for
+    # a 5M base (examples/finance/vertune.yaml says why). Samples obey the 512-token bound.
+    training, lora = report["config"]["training"], report["config"]["lora"]
+    assert training["method"] == "lora" and (lora["r"], lora["alpha"]) == (16, 32)
+    assert (demo / "train" / "adapter" / "adapter_config.json").is_file()
     assert report["data"]["max_length"] == 512 and report["data"]["truncated"] == 0
     assert (demo / "eval" / "report.html").stat().st_size > 10_000
     assert (demo / "train" / "loss_curve.png").exists()
@@ -58,12 +60,12 @@ def test_tuned_perplexity_falls_on_every_task(demo: Path) -> None:
 # yet beat its best trivial baseline by MARGIN (the printed table's "beats trivial") in the demo's budget. Each is a strict xfail, so
 # the day one of them learns this test fails and the set must shrink; every other task must pass.
 NOT_YET: dict[str, str] = {
+    "intent": "answers one label: macro-F1 0.044 against 0.030 (full fine-tuning of the first base: 0.46)",
     "fraud": "answers 正常 to every trade: macro-F1 0.394, the constant baseline",
-    "entities": "span-F1 0.102 against 0.094 for the most frequent answer",
+    "entities": "span-F1 0.054 against 0.064 for the most frequent answer",
     "relations": "span-F1 0.000 against 0.017",
-    "report_elements": "field-F1 0.261 against 0.303 for the most frequent answer",
-    "qa": "exact match 0.000 against 0.080",
-    "summary": "ROUGE-L 0.254 against 0.444 for the lead sentence",
+    "report_elements": "field-F1 0.383 against 0.453 for the most frequent answer",
+    "qa": "exact match 0.000 against 0.025",
 }
 TASKS = ("entities", "relations", "intent", "sentiment", "fraud", "report_elements", "qa", "summary")
 
