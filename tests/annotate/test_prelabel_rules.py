@@ -260,3 +260,13 @@ def test_a_generated_news_article_is_summarised_by_its_editors_summary(doc: Make
     assert best is not None and best.summary == "华夏酿酒2023年营业收入186.52亿元。" and best.annotator == "known:meta"
     piece = doc("news", article.text, truth={"summary": "华夏酿酒2023年营业收入186.52亿元。"}, chunk_count=2)
     assert best_prelabel(spec, prelabel_documents(spec, [piece])).annotator == "rules:extractive_summary"
+
+
+@pytest.mark.parametrize(("value", "written"), [(1476.94, "1476.94"), (59.0, "59"), (1e-7, "0.0000001"),
+                                                 (123456789012.5, "123456789012.5"), (-0.25, "-0.25"), (7, "7")])
+def test_an_element_without_its_written_text_gets_a_plain_number_the_field_reader_accepts(value, written) -> None:
+    from vertune.annotate.prelabel.extraction import written_value
+    from vertune.figures import parse_number
+
+    assert written_value({"name": "营业收入", "value": value}) == written
+    assert parse_number(written) == pytest.approx(value)

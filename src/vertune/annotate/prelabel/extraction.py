@@ -8,6 +8,7 @@ chunk's label can be checked against its own text.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from vertune.annotate.prelabel.base import draft
@@ -22,12 +23,14 @@ CONFIDENCE = 0.9
 
 def written_value(element: dict[str, Any]) -> str:
     """The element's number as written (the reader's ``text``); an element from elsewhere that
-    carries only the parsed number gets it plainly (1476.94 → "1476.94", 59.0 → "59")."""
+    carries only the parsed number gets it plainly (1476.94 → "1476.94", 59.0 → "59", 1e-7 →
+    "0.0000001": never exponent notation, which the field-line reader would refuse)."""
     if element.get("text"):
         return str(element["text"])
     value = element["value"]
     if isinstance(value, float):
-        value = int(value) if value.is_integer() else f"{value:.6f}".rstrip("0")
+        text = format(Decimal(repr(value)), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 
