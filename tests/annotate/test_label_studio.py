@@ -189,6 +189,13 @@ def test_report_fields_are_one_line_each_and_come_back_as_records(tmp_path: Path
     assert "营业收入 | 2023年 | 1,476.94 | 亿元" in label_config(spec)
 
 
+def test_blank_lines_and_lines_typed_in_one_box_are_read_as_the_fields_they_hold(tmp_path: Path) -> None:
+    export = _fields_task([FIELD_LINES[0], "", "  "], ["\n".join(FIELD_LINES) + "\n"])
+    imported = read_export(_write(tmp_path, export), example_task("report_elements", []))
+    assert imported.rejections == []
+    assert [a.fields for a in imported.annotations] == [FIELDS[:1], FIELDS]
+
+
 def test_a_field_line_typed_with_the_full_width_bar_of_a_chinese_ime_is_read() -> None:
     assert parse_field_line("营业收入｜2023年｜22,087｜百万元") == FIELDS[0]
 

@@ -282,7 +282,8 @@ def parse_results(ctx: _Context, results: list[Any], spec: TaskSpec, text: str, 
             if spec.type == "summary":
                 answer["summary"] = "\n".join(lines).strip()
                 continue
-            for k, line in enumerate(lines):
+            # One item may hold several lines (typed with Enter in one box); a blank line is no answer.
+            for k, line in ((k, line) for k, item in enumerate(lines) for line in item.splitlines() if line.strip()):
                 if spec.type == "extraction":
                     answer["fields"].append(_field(ctx, line, f"{where}.value.text[{k}]"))
                     continue
