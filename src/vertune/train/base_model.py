@@ -53,10 +53,14 @@ COPY_QUESTIONS = {"company": "文中最先提到的公司是哪家？", "amount"
 GLOSSARY_REPEATS = 16  # each vocabulary token is predicted at least this often
 
 
+def dialogue_text(turns: list[dict]) -> str:
+    """A service dialogue as plain text, one ``客户：`` / ``客服：`` line per turn."""
+    return "\n".join(f"{'客户' if t['role'] == 'customer' else '客服'}：{t['text']}" for t in turns)
+
+
 def pretraining_text(seed: int, dialogues: int, trades: int, reports: int, news: int) -> list[str]:
     """Plain documents: dialogues, trades, report excerpts and news (labels never included)."""
-    texts = ["\n".join(f"{'客户' if t['role'] == 'customer' else '客服'}：{t['text']}" for t in d["turns"])
-             for d in generate_dialogues(dialogues, seed)]
+    texts = [dialogue_text(d["turns"]) for d in generate_dialogues(dialogues, seed)]
     texts += [describe_trade(t) for t in generate_trades(trades, seed + 1, fraud_rate=0.08)]
     texts += [r["text"] for r in generate_annual_reports(reports, seed + 4)]
     texts += [f"{a['title']}\n{a['text']}" for a in generate_news_articles(news, seed + 5)]
@@ -74,9 +78,8 @@ def glossary(tokenizer: PreTrainedTokenizerBase, seed: int, repeats: int, per_li
     token its own place.
     """
     rng = random.Random(seed)
-    words = [w for i in range(len(tokenizer)) if (w := tokenizer.decode([i])).strip() and "\ufffd" not in w
+    words = [w.strip() for i in range(len(tokenizer)) if (w := tokenizer.decode([i])).strip() and "\ufffd" not in w
              and i not in tokenizer.all_special_ids]
-    words = [w.strip() for w in words]
     docs = []
     for _ in range(repeats):
         rng.shuffle(words)
@@ -94,29 +97,29 @@ def reading_items(seed: int, trades: int, dialogues: int, reports: int = 0, news
     """
     rng = random.Random(seed)
     items = []
+
+    def ask(text: str, question: str, answer: str) -> None:
+        items.append({"kind": "domain_reading", "language": "zh", "task_type": "qa", "text": text,
+                      "question": question, "labels": [], "instruction": "", "answer": answer})
+
     for trade in generate_trades(trades, seed + 2, fraud_rate=0.08):
         question, answer = rng.choice([("这笔交易通过什么渠道完成？", trade["channel"]),
                                        ("交易发生在哪个城市？", trade["city"]),
                                        ("交易金额是多少元？", f"{trade['amount']:,.2f}元"),
                                        ("账户常住哪个城市？", trade["context"]["home_city"]),
                                        ("交易账户是哪个？", trade["account_id"])])
-        items.append({"kind": "domain_reading", "language": "zh", "task_type": "qa", "text": describe_trade(trade),
-                      "question": question, "labels": [], "instruction": "", "answer": answer})
+        ask(describe_trade(trade), question, answer)
     passages = [(r["text"], r["truth"]) for r in generate_annual_reports(reports, seed + 6)]
     passages += [(f"{a['title']}\n{a['text']}", a["truth"]) for a in generate_news_articles(news, seed + 7)]
     for text, truth in passages:
         kinds = {e["kind"]: e["text"] for e in reversed(truth["entities"]) if e["kind"] in COPY_QUESTIONS}
         if kinds:
             kind = rng.choice(sorted(kinds))
-            items.append({"kind": "domain_reading", "language": "zh", "task_type": "qa", "text": text,
-                          "question": COPY_QUESTIONS[kind], "labels": [], "instruction": "", "answer": kinds[kind]})
+            ask(text, COPY_QUESTIONS[kind], kinds[kind])
     for dialogue in generate_dialogues(dialogues, seed + 3):
         turns = dialogue["turns"]
-        text = "\n".join(f"{'客户' if t['role'] == 'customer' else '客服'}：{t['text']}" for t in turns)
         index = rng.choice([k for k, t in enumerate(turns) if t["role"] == "agent"])
-        items.append({"kind": "domain_reading", "language": "zh", "task_type": "qa", "text": text,
-                      "question": f"客服第{index // 2 + 1}次是怎么回答的？", "labels": [], "instruction": "",
-                      "answer": turns[index]["text"]})
+        ask(dialogue_text(turns), f"客服第{index // 2 + 1}次是怎么回答的？", turns[index]["text"])
     return items
 
 
