@@ -200,6 +200,12 @@ def test_a_field_line_typed_with_the_full_width_bar_of_a_chinese_ime_is_read() -
     assert parse_field_line("营业收入｜2023年｜22,087｜百万元") == FIELDS[0]
 
 
+@pytest.mark.parametrize("line", ["| 营业收入 | 2023年 | 22,087 | 百万元 |", "营业收入 | 2023年 | 22,087 | 百万元 |",
+                                  "｜营业收入｜2023年｜22,087｜百万元"])
+def test_a_field_line_pasted_as_a_markdown_table_row_is_read(line: str) -> None:
+    assert parse_field_line(line) == FIELDS[0]
+
+
 @pytest.mark.parametrize(("line", "problem"), [
     ("2023年营业收入 || 1476.94亿元", "expected 4 parts"),  # the old "period+name || value+unit" line
     ("营业收入 | 2023年 | 1476.94亿元 | ", "is not a number as written"),
