@@ -118,7 +118,8 @@ def test_cli_validate_and_show_accept_the_example() -> None:
     shown = runner.invoke(app, ["config", "show", str(example)])
     assert shown.exit_code == 0
     assert "learning_rate: 0.005" in shown.output and "target_modules: all-linear" in shown.output  # set by the example
-    assert "gradient_accumulation: 4" in shown.output and "alpha: 32" in shown.output  # defaults resolved
+    assert "gradient_accumulation: 1" in shown.output  # set by the example
+    assert "batch_size: 8" in shown.output and "alpha: 32" in shown.output  # defaults resolved
 
 
 

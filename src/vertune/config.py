@@ -237,7 +237,9 @@ Suite = Literal["domain", "general", "robustness"]
 class EvaluationConfig(Section):
     suites: list[Suite] = Field(default_factory=lambda: ["domain", "general", "robustness"])
     batch_size: int = Field(default=16, ge=1)
-    max_new_tokens: int = Field(default=64, ge=1)
+    max_new_tokens: int = Field(default=256, ge=1)
+    """The ceiling of every answer's token budget (lm-eval's default ``max_gen_toks``); a domain task's
+    own budget fits its longest training answer (see ``evaluate.scoring.answer_budget``)."""
     max_items_per_task: int | None = Field(default=200, ge=1)
     compare_base: bool = True
     endpoint: str | None = None

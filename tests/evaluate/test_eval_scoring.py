@@ -43,5 +43,13 @@ def test_every_scorer_reports_its_primary_metric() -> None:
 def test_answer_budgets_stay_under_the_ceiling() -> None:
     assert answer_budget("intent", 64) == 16 and answer_budget("intent", 8) == 8
     assert answer_budget("summary", 64) == 64 and answer_budget("choice", 64) == 8
+
+
+def test_a_domain_budget_fits_the_longest_training_answer_within_the_ceiling() -> None:
+    """64 tokens cut 63 of the demo's 80 report-element answers into unreadable JSON."""
+    assert answer_budget("extraction", 256, longest=146) == 146 + 36 + 8
+    assert answer_budget("entities", 256, longest=282) == 256
+    assert answer_budget("intent", 256, longest=5) == 5 + 1 + 8
+    assert answer_budget("extraction", 256, longest=None) == 256
     with pytest.raises(ValueError, match="no scorer"):
         scorer_for("poetry")

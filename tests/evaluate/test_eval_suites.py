@@ -27,6 +27,12 @@ def test_domain_items_hold_the_prompt_without_the_answer() -> None:
     assert next(i for i in items if i.task == "summary").request.max_new_tokens == 48
 
 
+def test_a_domain_items_budget_comes_from_its_tasks_longest_training_answer() -> None:
+    tasks = {name: {**spec, "answer_tokens": 20} for name, spec in TASKS.items()}
+    items = suites.domain_items(domain_test_samples(), tasks, max_new_tokens=256)
+    assert {i.task: i.request.max_new_tokens for i in items}["summary"] == 20 + 5 + 8
+
+
 def test_cap_per_task_keeps_the_first_items_of_each_task() -> None:
     items = suites.domain_items(domain_test_samples(), TASKS, 32, limit=1)
     assert Counter(item.task for item in items) == Counter({task: 1 for task in TASKS})

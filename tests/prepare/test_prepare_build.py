@@ -1,7 +1,7 @@
 import pytest
 
 from gold_examples import FINANCE_SYNONYMS, gold, make_config, many_sentiments, one_of_each
-from vertune.prepare.build import prepare_samples
+from vertune.prepare.build import longest_answers, prepare_samples
 
 AUGMENT = (f"prepare: {{augment: {{synonyms: true, synonyms_file: '{FINANCE_SYNONYMS}', synonym_ratio: 0.5, "
            "back_translation: true}, general_ratio: 0.1}\n")
@@ -95,3 +95,11 @@ def test_samples_over_training_max_length_are_rejected_by_the_models_tokenizer()
     assert "> 200" in rejected[long_one.id].detail
     kept = [s for samples in tight.splits.values() for s in samples if s.task != "general"]
     assert kept and all(length(s) <= 200 for s in kept)
+
+
+def test_longest_answers_counts_each_tasks_longest_final_answer_plus_its_end_token() -> None:
+    samples = prepare_samples(one_of_each(), make_config()).splits["train"]
+    longest = longest_answers(samples, len)  # characters stand in for tokens
+    assert set(longest) == {s.task for s in samples}
+    for task, count in longest.items():
+        assert count == max(len(s.messages[-1].content) for s in samples if s.task == task) + 1

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from gold_examples import CONFIG, FINANCE_SYNONYMS, one_of_each
 from vertune.config import parse_config
+from vertune.model.loading import load_tokenizer
 from vertune.pipeline import run_stage
 from vertune.records import Sample, read_jsonl, write_jsonl
 from vertune.stages import stage_named
@@ -34,4 +35,9 @@ def test_the_prepare_stage_writes_splits_exports_and_accounts_for_every_annotati
     assert {entry["file_name"] for entry in info.values()} <= {p.name for p in out.iterdir()}
     assert "prep-test_train_sharegpt" in info
     tasks = json.loads((out / "tasks.json").read_text(encoding="utf-8"))
+    tokenizer = load_tokenizer(config.model.base)
+    for name, spec in tasks.items():  # eval's answer budget: the longest training answer, end token included
+        answers = [s.messages[-1].content for s in splits["train"] if s.task == name]
+        longest = max((len(tokenizer(a, add_special_tokens=False)["input_ids"]) + 1 for a in answers), default=None)
+        assert spec.pop("answer_tokens") == longest, name
     assert tasks["intent"] == {"name": "intent", "type": "intent", "tier": 2, "labels": ["挂失"]}

@@ -162,7 +162,15 @@ def scorer_for(task_type: str) -> Scorer:
         raise ValueError(f"no scorer for task type {task_type!r}; known: {', '.join(sorted(SCORERS))}") from None
 
 
-def answer_budget(task_type: str, ceiling: int) -> int:
-    """Max new tokens for a task type: its own short budget, never above the configured ceiling."""
+def answer_budget(task_type: str, ceiling: int, longest: int | None = None) -> int:
+    """Max new tokens for a task type: its own short budget, never above the configured ceiling.
+
+    ``longest`` is the task's longest training answer in tokens (prepare's ``tasks.json``): a
+    budget below it cuts a correct JSON answer into an unreadable one that scores nothing (the
+    demo's first budget, 64 tokens, was shorter than 63 of 80 report-element answers), and one far
+    above it only pays for a model that does not stop. A quarter more than the longest, plus 8.
+    """
     own = scorer_for(task_type).max_new_tokens
+    if longest:
+        ceiling = min(ceiling, longest + longest // 4 + 8)
     return min(own, ceiling) if own else ceiling

@@ -65,8 +65,8 @@ def cap_per_task(items: Iterable[EvalItem], limit: int | None) -> list[EvalItem]
     return kept
 
 
-def _request(messages: Sequence[dict[str, str]], task_type: str, ceiling: int) -> Request:
-    return Request(tuple(messages), answer_budget(task_type, ceiling), scorer_for(task_type).stop)
+def _request(messages: Sequence[dict[str, str]], task_type: str, ceiling: int, longest: int | None = None) -> Request:
+    return Request(tuple(messages), answer_budget(task_type, ceiling, longest), scorer_for(task_type).stop)
 
 
 # --- domain -----------------------------------------------------------------------------------
@@ -76,7 +76,8 @@ def domain_items(samples: Iterable[Sample], tasks: Mapping[str, Mapping[str, Any
                  limit: int | None = None) -> list[EvalItem]:
     """Test samples as items: the prompt is every turn before the last, the gold is the last.
 
-    ``tasks`` is prepare's ``tasks.json`` (name → type, tier, labels).
+    ``tasks`` is prepare's ``tasks.json`` (name → type, tier, labels, answer_tokens): a task's
+    answer budget fits its longest training answer, within ``max_new_tokens``.
     """
     items = []
     for sample in samples:
@@ -85,7 +86,8 @@ def domain_items(samples: Iterable[Sample], tasks: Mapping[str, Mapping[str, Any
         prompt = [{"role": m.role, "content": m.content} for m in sample.messages[:-1]]
         items.append(EvalItem(
             id=sample.id, suite="domain", task=sample.task, task_type=task_type,
-            request=_request(prompt, task_type, max_new_tokens), gold=sample.messages[-1].content,
+            request=_request(prompt, task_type, max_new_tokens, spec.get("answer_tokens")),
+            gold=sample.messages[-1].content,
             labels=tuple(spec.get("labels", ())), language=sample.meta.get("language", "zh"),
         ))
     return cap_per_task(items, limit)

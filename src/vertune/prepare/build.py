@@ -104,6 +104,14 @@ def sample_length(tokenizer: Any) -> TokenLength:
     return length
 
 
+def longest_answers(samples: Sequence[Sample], tokens: Callable[[str], int]) -> dict[str, int]:
+    """Task → tokens of its longest final answer (plus the end-of-turn token), for eval's budget."""
+    longest: dict[str, int] = {}
+    for sample in samples:
+        longest[sample.task] = max(longest.get(sample.task, 0), tokens(sample.messages[-1].content) + 1)
+    return longest
+
+
 def _groups(annotations: Sequence[Annotation], config: Config) -> list[list[str]]:
     """Document ids that must share a split: pieces of one parent, and near-duplicate texts."""
     by_parent: dict[str, list[str]] = {}

@@ -4,7 +4,8 @@ Reads ``annotate/gold.jsonl`` and writes into the stage folder:
 
 - ``train.jsonl``, ``val.jsonl``, ``test.jsonl``: ``Sample`` records, split set, in final order;
 - ``alpaca_<split>.json``, ``sharegpt_<split>.json`` and ``dataset_info.json`` (LLaMA-Factory);
-- ``tasks.json``: every task's type, tier and label set, as the prompts list them, for eval.
+- ``tasks.json``: every task's type, tier and label set, as the prompts list them, and its
+  longest training answer in tokens (``answer_tokens``), for eval.
 
 Samples are measured with the model's own tokenizer: one over ``training.max_length`` tokens is
 dropped (its annotation rejected when none is left), never cut in training.
@@ -21,7 +22,7 @@ from dataclasses import asdict
 from vertune.atomic import atomic_write_json
 from vertune.pipeline import StageContext
 from vertune.model.loading import load_tokenizer
-from vertune.prepare.build import prepare_samples, sample_length
+from vertune.prepare.build import longest_answers, prepare_samples, sample_length
 from vertune.prepare.export import write_exports
 from vertune.records import Annotation, Rejection, read_jsonl, write_jsonl
 
@@ -46,5 +47,7 @@ def prepare_stage(ctx: StageContext) -> None:
     for split, samples in prepared.splits.items():
         write_jsonl(ctx.out / f"{split}.jsonl", samples)
     write_exports(ctx.out, prepared.splits, prefix=ctx.config.project)
-    atomic_write_json(ctx.out / "tasks.json", {name: asdict(spec) for name, spec in sorted(prepared.tasks.items())})
+    longest = longest_answers(prepared.splits["train"], lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]))
+    atomic_write_json(ctx.out / "tasks.json", {name: {**asdict(spec), "answer_tokens": longest.get(name)}
+                                               for name, spec in sorted(prepared.tasks.items())})
     ctx.stats.update(prepared.stats)
