@@ -118,22 +118,29 @@ def test_the_shipped_base_tells_label_words_apart(folder: Path) -> None:
     assert cosine.max() < 0.6, {w: round(float(c), 2) for w, c in zip(words, cosine.max(dim=1).values)}
 
 
-def test_the_shipped_base_copies_a_sentence_it_is_asked_for(folder: Path) -> None:
-    """Extraction and QA answers are copied from the input; a base that has not learnt to copy
-    answers in the right shape with the wrong words. The second shipped base copied 0 of these
-    held-out sentences (it guessed one of the right kind); the copy items in its build fix that."""
-    from vertune.train.base_model import SEED, copy_items, instruction_sample
+@pytest.mark.xfail(strict=True, reason="copies 0 of the 39 new sentences: it recalls build sentences, it does not copy")
+def test_the_shipped_base_copies_a_sentence_it_has_never_read() -> None:
+    """Extraction and QA answers are copied from the input. The copy items in the base's build
+    were meant to teach that; measured, the base copies 18 of 80 held-out items exactly, and all
+    18 are sentences its build text contains verbatim (the generators are templates). On the 39
+    it has never read it copies none, so the demo's extraction and QA tasks guess."""
+    from vertune.train.base_model import SEED, copy_items, instruction_sample, pretraining_text, reading_items
 
+    build = [item["text"] or item["instruction"] for item in copy_items(SEED + 20, reports=5000, news=5000, dialogues=2000)]
+    build += [item["text"] for item in reading_items(SEED, trades=3000, dialogues=2000, reports=2500, news=2500)]
+    read = "\n".join(build + pretraining_text(SEED, dialogues=3000, trades=4000, reports=1500, news=1500))
+    items = [item for item in copy_items(SEED + 98, reports=30, news=30, dialogues=20) if item["answer"] not in read]
+    assert len(items) >= 30
+    folder = embedded_path("tiny-qwen3")
     model, tokenizer = AutoModelForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
     tokenizer.padding_side = "left"
-    items = copy_items(SEED + 98, reports=30, news=30, dialogues=20)  # seeds the build never used
     prompts = [tokenizer.apply_chat_template([m.model_dump() for m in instruction_sample(item).messages[:2]],
                                              tokenize=False, add_generation_prompt=True) for item in items]
     batch = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
     output = model.generate(**batch, max_new_tokens=64, do_sample=False)
     replies = tokenizer.batch_decode(output[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
     copied = sum(reply.strip() == item["answer"] for reply, item in zip(replies, items))
-    assert copied / len(items) >= 0.15, f"{copied} of {len(items)} copied exactly"
+    assert copied / len(items) >= 0.15, f"{copied} of {len(items)} new sentences copied exactly"
 
 
 def test_the_glossary_lists_every_text_token_of_the_vocabulary(folder: Path) -> None:
