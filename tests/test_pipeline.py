@@ -169,6 +169,20 @@ def test_what_shapes_the_output_still_reruns() -> None:
     assert _params("prepare", "training: {max_length: 512}") != _params("prepare", "training: {max_length: 256}")
 
 
+def test_retrained_embedded_weights_rerun_prepare_and_train(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A release that ships new embedded weights keeps the spec ``embedded:tiny-qwen3``."""
+    from vertune import stages
+
+    before = {stage: _params(stage, "") for stage in ("prepare", "train")}
+    package = tmp_path / "model"
+    (package / "weights").mkdir(parents=True)
+    (package / "weights" / "tiny-qwen3.safetensors").write_bytes(b"retrained")
+    monkeypatch.setattr(stages.resources, "files", lambda name: package)
+    for stage, params in before.items():
+        assert _params(stage, "") != params, stage
+    assert "@" not in str(_params("prepare", "model: {base: Qwen/Qwen3-0.6B}"))
+
+
 def test_secrets_never_reach_a_stage_manifest_or_fingerprint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = textwrap.dedent(f"""\
         project: t

@@ -11,7 +11,9 @@ under ``prepare``), so changing it re-runs that stage and what follows, not what
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +57,30 @@ def _preprocess_params(config: Config) -> Any:
     return {"preprocess": public_dump(config, "preprocess"), "tokenizer": config.model.base}
 
 
+def _base_identity(config: Config) -> str:
+    """``model.base``, and for an embedded model the digest of the weights this vertune ships.
+
+    A release that retrains the embedded base keeps the spec (``embedded:tiny-qwen3``) but not
+    the model: without the digest an existing workspace would keep adapters, budgets and scores
+    made from the old weights. (Read as a file, not through ``vertune.model``, which needs torch.)
+    """
+    spec = config.model.base
+    if spec.startswith("embedded:"):
+        weights = resources.files("vertune.model") / "weights" / f"{spec.removeprefix('embedded:')}.safetensors"
+        if weights.is_file():
+            return f"{spec}@{hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}"
+    return spec
+
+
 def _prepare_params(config: Config) -> Any:
     """Prepare's own section, and the sample bound it enforces with the model's tokenizer."""
     return {"prepare": public_dump(config, "prepare"), "seed": config.seed, "project": config.project,
-            "max_length": config.training.max_length, "tokenizer": config.model.base}
+            "max_length": config.training.max_length, "tokenizer": _base_identity(config)}
 
 
 def _train_params(config: Config) -> Any:
     """Model, adapter and training settings; how often checkpoints are kept does not shape the result."""
-    return {"model": public_dump(config, "model"), "lora": public_dump(config, "lora"),
+    return {"model": public_dump(config, "model"), "base": _base_identity(config), "lora": public_dump(config, "lora"),
             "training": _section("training", "save_steps", "save_total_limit")(config)}
 
 
