@@ -211,6 +211,7 @@ def test_a_field_line_pasted_as_a_markdown_table_row_is_read(line: str) -> None:
     ("营业收入 | 2023年 | 1476.94亿元 | ", "is not a number as written"),
     (" | 2023年 | 1,476.94 | 亿元", "the name is empty"),
     ("营业收入 | 2023年 | 1,476.94", "expected 4 parts"),
+    ("| 营业收入 | 2023年 | 1,476.94 |", "expected 4 parts"),  # a Markdown row without its unit
 ])
 def test_a_bad_field_line_rejects_only_its_annotation(line: str, problem: str, tmp_path: Path) -> None:
     path = _write(tmp_path, _fields_task(FIELD_LINES, [FIELD_LINES[0], line]))

@@ -120,14 +120,14 @@ def field_line(field: ReportField) -> str:
 
 def parse_field_line(line: str) -> ReportField | str:
     """The inverse of ``field_line``, or why ``line`` is not one: four parts, a name, and a
-    value that is a number as written (the unit goes in its own part). Bars that open or close
-    a line of more than four parts, as in a Markdown table row (``| 营业收入 | … | 亿元 |``),
-    are not parts."""
+    value that is a number as written (the unit goes in its own part). The bars around a
+    Markdown table row (``| 营业收入 | … | 亿元 |``), or one bar opening or closing a line of
+    four parts, are not parts."""
     parts = [part.strip() for part in _FIELD_SPLIT.split(line)]
-    if len(parts) > len(FIELD_PARTS) and not parts[-1]:
-        parts.pop()
-    if len(parts) > len(FIELD_PARTS) and not parts[0]:
-        parts.pop(0)
+    if len(parts) > 2 and not parts[0] and not parts[-1]:
+        parts = parts[1:-1]
+    elif len(parts) == len(FIELD_PARTS) + 1 and not (parts[0] and parts[-1]):
+        parts = parts[1:] if not parts[0] else parts[:-1]
     if len(parts) != len(FIELD_PARTS):
         return f"expected 4 parts '名称 | 期间 | 数值 | 单位', got {len(parts)}"
     field = ReportField(**dict(zip(FIELD_PARTS, parts)))
