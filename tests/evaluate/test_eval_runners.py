@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -124,3 +125,29 @@ def test_answer_losses_match_the_model_loss(tiny: tuple) -> None:
             mean = model(input_ids=ids, labels=labels).loss
         assert loss.tokens == len(answer_ids)
         assert loss.nll / loss.tokens == pytest.approx(float(mean), rel=1e-4)
+
+
+def test_an_adapter_is_evaluated_merged_with_the_replies_of_the_unmerged_model(tmp_path: Path) -> None:
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    from vertune.config import parse_config
+    from vertune.evaluate.runners import load_runner
+    from vertune.model.loading import load_model
+
+    adapted = get_peft_model(load_model("embedded:tiny-qwen3"), LoraConfig(r=4, target_modules="all-linear"))
+    with torch.no_grad():  # a fresh LoRA's B is zero, a no-op: give it weights that change the replies
+        generator = torch.Generator().manual_seed(0)
+        for name, weight in adapted.named_parameters():
+            if "lora_B" in name:
+                weight.copy_(torch.randn(weight.shape, generator=generator) * 0.05)
+    adapted.save_pretrained(tmp_path / "adapter")
+    config = parse_config("project: t\n")
+    merged = load_runner(f"adapter:{tmp_path / 'adapter'}", config)
+    assert not isinstance(merged.model, PeftModel)
+    unmerged = LocalRunner(PeftModel.from_pretrained(load_model("embedded:tiny-qwen3"), str(tmp_path / "adapter")),
+                           merged.tokenizer)
+    base = LocalRunner(load_model("embedded:tiny-qwen3"), merged.tokenizer)
+    requests = [_ask(text) for text in ("贵州茅台2023年营业收入是多少？", "转账失败怎么办", "今天心情很好")]
+    replies = [reply.text for reply in merged.generate(requests)]
+    assert replies == [reply.text for reply in unmerged.generate(requests)]
+    assert replies != [reply.text for reply in base.generate(requests)]
