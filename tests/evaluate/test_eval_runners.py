@@ -134,12 +134,13 @@ def test_an_adapter_is_evaluated_merged_with_the_replies_of_the_unmerged_model(t
     from vertune.evaluate.runners import load_runner
     from vertune.model.loading import load_model
 
-    adapted = get_peft_model(load_model("embedded:tiny-qwen3"), LoraConfig(r=4, target_modules="all-linear"))
-    with torch.no_grad():  # a fresh LoRA's B is zero, a no-op: give it weights that change the replies
-        generator = torch.Generator().manual_seed(0)
-        for name, weight in adapted.named_parameters():
-            if "lora_B" in name:
-                weight.copy_(torch.randn(weight.shape, generator=generator) * 0.05)
+    with torch.random.fork_rng(devices=[]):  # LoRA's A is drawn from the global RNG: fix it, leave it as it was
+        torch.manual_seed(0)
+        adapted = get_peft_model(load_model("embedded:tiny-qwen3"), LoraConfig(r=4, target_modules="all-linear"))
+        with torch.no_grad():  # a fresh LoRA's B is zero, a no-op: give it weights that change the model
+            for name, weight in adapted.named_parameters():
+                if "lora_B" in name:
+                    weight.copy_(torch.randn(weight.shape) * 0.2)
     adapted.save_pretrained(tmp_path / "adapter")
     config = parse_config("project: t\n")
     merged = load_runner(f"adapter:{tmp_path / 'adapter'}", config)
@@ -148,6 +149,9 @@ def test_an_adapter_is_evaluated_merged_with_the_replies_of_the_unmerged_model(t
                            merged.tokenizer)
     base = LocalRunner(load_model("embedded:tiny-qwen3"), merged.tokenizer)
     requests = [_ask(text) for text in ("贵州茅台2023年营业收入是多少？", "转账失败怎么办", "今天心情很好")]
-    replies = [reply.text for reply in merged.generate(requests)]
-    assert replies == [reply.text for reply in unmerged.generate(requests)]
-    assert replies != [reply.text for reply in base.generate(requests)]
+    assert [r.text for r in merged.generate(requests)] == [r.text for r in unmerged.generate(requests)]
+    ids = torch.tensor([merged.prompt_ids(list(requests[0].messages))])
+    with torch.no_grad():
+        logits = [runner.model(input_ids=ids).logits for runner in (merged, unmerged, base)]
+    torch.testing.assert_close(logits[0], logits[1], atol=1e-4, rtol=1e-4)  # the same function
+    assert (logits[0] - logits[2]).abs().max() > 0.1  # and the adapter's, not the base's
