@@ -124,11 +124,10 @@ def test_the_shipped_base_copies_a_sentence_it_has_never_read() -> None:
     were meant to teach that; measured, the base copies 18 of 80 held-out items exactly, and all
     18 are sentences its build text contains verbatim (the generators are templates). On the 39
     it has never read it copies none, so the demo's extraction and QA tasks guess."""
-    from vertune.train.base_model import SEED, copy_items, instruction_sample, pretraining_text, reading_items
+    from vertune.train.base_model import SEED, build_corpus, copy_items, instruction_sample
 
-    build = [item["text"] or item["instruction"] for item in copy_items(SEED + 20, reports=5000, news=5000, dialogues=2000)]
-    build += [item["text"] for item in reading_items(SEED, trades=3000, dialogues=2000, reports=2500, news=2500)]
-    read = "\n".join(build + pretraining_text(SEED, dialogues=3000, trades=4000, reports=1500, news=1500))
+    built, documents = build_corpus()
+    read = "\n".join([item["text"] or item["instruction"] for item in built] + documents)
     items = [item for item in copy_items(SEED + 98, reports=30, news=30, dialogues=20) if item["answer"] not in read]
     assert len(items) >= 30
     folder = embedded_path("tiny-qwen3")

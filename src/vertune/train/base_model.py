@@ -193,15 +193,21 @@ def base_config(folder: Path, steps: int, learning_rate: float) -> Config:
                                           early_stopping_patience=100, seed=SEED))
 
 
+def build_corpus() -> tuple[list[dict], list[str]]:
+    """What the base reads, but the glossary (which needs the tokenizer): instruction items
+    (general, read-and-copy, copy) and plain documents. Tests read it to tell held-out text from seen."""
+    general = generate_instructions(14_000, SEED)
+    items = general + reading_items(SEED, trades=3000, dialogues=2000, reports=2500, news=2500)
+    items += copy_items(SEED + 20, reports=5000, news=5000, dialogues=2000)
+    plain = [f"{item['instruction'] or item['text']}\n{item['question']}\n{item['answer']}" for item in general[:4000]]
+    return items, pretraining_text(SEED, dialogues=3000, trades=4000, reports=1500, news=1500) + plain
+
+
 def build(steps: int, learning_rate: float, out: Path) -> dict:
     """Train the base and write ``out`` (safetensors) plus ``out.with_suffix('.json')``."""
     rng = random.Random(SEED)
-    items = generate_instructions(14_000, SEED)
-    reading = reading_items(SEED, trades=3000, dialogues=2000, reports=2500, news=2500)
-    reading += copy_items(SEED + 20, reports=5000, news=5000, dialogues=2000)
-    samples = [instruction_sample(item) for item in items + reading]
-    plain = [f"{item['instruction'] or item['text']}\n{item['question']}\n{item['answer']}" for item in items[:4000]]
-    documents = pretraining_text(SEED, dialogues=3000, trades=4000, reports=1500, news=1500) + plain
+    items, documents = build_corpus()
+    samples = [instruction_sample(item) for item in items]
     mixed: list[Sample | str] = [*samples, *documents]
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
