@@ -20,7 +20,7 @@ from vertune.annotate.label_studio import (
     task_data,
     to_results,
 )
-from vertune.annotate.answers import parse_field_line
+from vertune.annotate.answers import field_line, parse_field_line
 from vertune.annotate.prelabel.labellers import best_prelabel, prelabel_documents
 from vertune.annotate.simulate import simulate_annotation
 from vertune.annotate.tasks import TaskSpec
@@ -196,6 +196,14 @@ def test_blank_lines_and_lines_typed_in_one_box_are_read_as_the_fields_they_hold
     assert [a.fields for a in imported.annotations] == [FIELDS[:1], FIELDS]
 
 
+def test_a_bar_inside_a_part_is_escaped_and_read_back() -> None:
+    field = ReportField(name="收入|主营｜其他", period="2023年", value="1.5", unit="亿元")
+    line = field_line(field)
+    assert line == r"收入\|主营\｜其他 | 2023年 | 1.5 | 亿元"
+    assert parse_field_line(line) == field
+    assert parse_field_line(r"收入\|主营 | 2023年 | 1.5 | 亿元 |") == field.model_copy(update={"name": "收入|主营"})
+
+
 def test_a_field_line_typed_with_the_full_width_bar_of_a_chinese_ime_is_read() -> None:
     assert parse_field_line("营业收入｜2023年｜22,087｜百万元") == FIELDS[0]
 
@@ -212,6 +220,8 @@ def test_a_field_line_pasted_as_a_markdown_table_row_is_read(line: str) -> None:
     (" | 2023年 | 1,476.94 | 亿元", "the name is empty"),
     ("营业收入 | 2023年 | 1,476.94", "expected 4 parts"),
     ("| 营业收入 | 2023年 | 1,476.94 |", "expected 4 parts"),  # a Markdown row without its unit
+    ("毛利率 | 2023年 | 34.19% | %", "is not a number as written"),  # the unit belongs in its own part
+    ("毛利率 | 2023年 | 34.19％ | ", "is not a number as written"),  # the full-width percent sign too
 ])
 def test_a_bad_field_line_rejects_only_its_annotation(line: str, problem: str, tmp_path: Path) -> None:
     path = _write(tmp_path, _fields_task(FIELD_LINES, [FIELD_LINES[0], line]))

@@ -96,7 +96,8 @@ def _value_key(value: str, exact: bool) -> float | str:
 
 PAIR_SEPARATOR = "||"
 FIELD_SEPARATOR = "|"
-_FIELD_SPLIT = re.compile("[|｜]")  # a Chinese IME types the full-width bar
+_FIELD_SPLIT = re.compile(r"(?<!\\)[|｜]")  # a Chinese IME types the full-width bar; ``\|`` is a bar in a part
+_ESCAPED_BAR = re.compile(r"\\([|｜])")
 FIELD_PARTS = ("name", "period", "value", "unit")
 
 
@@ -114,8 +115,10 @@ def parse_pair_line(line: str) -> QAPair | None:
 
 
 def field_line(field: ReportField) -> str:
-    """A report field as one line annotators can type: ``营业收入 | 2023年 | 1,476.94 | 亿元``."""
-    return f" {FIELD_SEPARATOR} ".join(getattr(field, part) for part in FIELD_PARTS)
+    """A report field as one line annotators can type: ``营业收入 | 2023年 | 1,476.94 | 亿元``.
+    A bar inside a part (a name such as ``收入|主营``) is written ``\\|`` so the line still has four parts."""
+    return f" {FIELD_SEPARATOR} ".join(_FIELD_SPLIT.sub(lambda bar: "\\" + bar.group(), getattr(field, part))
+                                       for part in FIELD_PARTS)
 
 
 def parse_field_line(line: str) -> ReportField | str:
@@ -123,7 +126,7 @@ def parse_field_line(line: str) -> ReportField | str:
     value that is a number as written (the unit goes in its own part). The bars around a
     Markdown table row (``| 营业收入 | … | 亿元 |``), or one bar opening or closing a line of
     four parts, are not parts."""
-    parts = [part.strip() for part in _FIELD_SPLIT.split(line)]
+    parts = [_ESCAPED_BAR.sub(r"\1", part.strip()) for part in _FIELD_SPLIT.split(line)]
     if len(parts) > 2 and not parts[0] and not parts[-1]:
         parts = parts[1:-1]
     elif len(parts) == len(FIELD_PARTS) + 1 and not (parts[0] and parts[-1]):
@@ -133,6 +136,6 @@ def parse_field_line(line: str) -> ReportField | str:
     field = ReportField(**dict(zip(FIELD_PARTS, parts)))
     if not field.name:
         return "the name is empty"
-    if parse_number(field.value) is None:
+    if parse_number(field.value) is None or unicodedata.normalize("NFKC", field.value).endswith("%"):
         return f"the value {field.value!r} is not a number as written (the unit goes in the last part)"
     return field
