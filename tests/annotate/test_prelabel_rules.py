@@ -55,6 +55,23 @@ def test_short_names_before_tickers_and_their_later_mentions() -> None:
     ]
 
 
+def test_people_after_a_role_word_and_products_after_a_lead_in() -> None:
+    assert found("华夏证券分析师李明认为，本公司负责人王芳华保证报告真实。法定代表人：张伟") == [
+        ("华夏证券", "公司"), ("李明", "人名"), ("王芳华", "人名"), ("张伟", "人名")]
+    assert found("公司的主要产品包括光伏组件、储能电池和逆变器等产品。") == [
+        ("光伏组件", "产品"), ("储能电池", "产品"), ("逆变器", "产品")]
+
+
+@pytest.mark.parametrize("text", [
+    "分析师认为市场向好。",  # a role word with no name after it
+    "李明认为市场向好。",  # a name with no role word before it is not guessed
+    "分析师欧阳娜娜认为",  # a surname the lexicon does not list
+    "公司产品销量增长。",  # no product list
+])
+def test_no_person_or_product_without_its_shape(text: str) -> None:
+    assert [label for _, label in found(text) if label in ("人名", "产品")] == []
+
+
 def test_entity_labeller_keeps_only_the_task_labels(doc: MakeDoc) -> None:
     spec = spec_of("entities")  # no 百分比 / 股票代码 in the example's label set
     label = LABELLERS["entities"][0](spec, doc("news", "比亚迪毛利率提升至20.01%，股票代码002594.SZ。"))

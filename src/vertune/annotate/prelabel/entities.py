@@ -2,7 +2,9 @@
 financial indicators from the lexicon, plus companies by shape: a company suffix
 (``…股份有限公司``), a name before its ticker (``东海银行（601968.SH）``), a name after an alias
 marker (``（以下简称“华夏酿酒”）``, ``股票简称：华夏酿酒``), and later mentions of a name found
-that way.
+that way. People and products by shape too: a name of a lexicon surname right after a role
+word (``分析师李明认为``, ``本公司负责人王芳保证``), and the items listed after a product lead-in
+(``主要产品包括酱香型白酒和浓香型白酒``).
 
 A suffix match must name a company, not swallow the phrase before it: the name starts after
 the last lead-in or verb word in it (``company_cut_words``: 收到, 登不上, 出借, …), generic
@@ -49,6 +51,9 @@ PATTERNS: dict[str, tuple[re.Pattern[str], float]] = {
 }
 DICTIONARY_CONFIDENCE = {"company": 0.9, "indicator": 0.85}
 SUFFIX_COMPANY_CONFIDENCE = 0.6
+PERSON_CONFIDENCE = 0.7
+PRODUCT_CONFIDENCE = 0.65
+GIVEN_NAME_CHARS = (1, 2)  # a Chinese given name after the surname
 TICKER_NAME_CONFIDENCE = 0.75
 REPEAT_DISCOUNT = 0.1  # a later mention of a name found elsewhere in the text
 _PUNCTUATION = r"\s，。、；：:,;！？!?（）()“”\"'《》【】\[\]"
@@ -146,13 +151,56 @@ def _repeated_mentions(text: str, companies: list[Candidate]) -> list[Candidate]
             for name, confidence in best.items() for m in re.finditer(re.escape(name), text)]
 
 
+@functools.cache
+def _person_pattern(lexicon: Lexicon) -> re.Pattern[str]:
+    """Role word, an optional colon, then surname + one or two characters ending where a cut
+    word or punctuation begins (the shortest such name: "李明认为" is 李明, "李明华认为" 李明华)."""
+    low, high = GIVEN_NAME_CHARS
+    end = "|".join([alternation(lexicon.person_cut_words), rf"[{_PUNCTUATION}]", "$"])
+    return re.compile(rf"(?:{alternation(lexicon.person_titles)})\s*[:：]?\s*"
+                      rf"((?:{alternation(lexicon.surnames)}){_NAME_CHAR}{{{low},{high}}}?)(?={end})")
+
+
+def _people(text: str, lexicon: Lexicon) -> list[Candidate]:
+    """People named right after a role word; nothing without role words and surnames."""
+    if not (lexicon.person_titles and lexicon.surnames):
+        return []
+    return [Candidate(m.start(1), m.end(1), "person", PERSON_CONFIDENCE) for m in _person_pattern(lexicon).finditer(text)]
+
+
+@functools.cache
+def _product_list(lexicon: Lexicon) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A lead-in with the clause after it (up to punctuation or a list end such as 等), and the
+    joiners that cut that clause into items."""
+    stops = _PUNCTUATION.replace("、", "")  # the enumeration comma lists items, it does not end the list
+    end = "|".join([alternation(lexicon.product_list_ends), rf"[{stops}]", "$"])
+    return (re.compile(rf"(?:{alternation(lexicon.product_lead_ins)})[:：]?([^{stops}]+?)(?={end})"),
+            re.compile(alternation(lexicon.product_joiners)))
+
+
+def _products(text: str, lexicon: Lexicon) -> list[Candidate]:
+    """The items of a product list ("主要产品包括A、B和C"): each of 2 to 12 characters."""
+    if not lexicon.product_lead_ins:
+        return []
+    lead_in, joiner = _product_list(lexicon)
+    found = []
+    for match in lead_in.finditer(text):
+        start = match.start(1)
+        for cut in [*joiner.finditer(text, start, match.end(1)), None]:
+            end = cut.start() if cut else match.end(1)
+            if 2 <= end - start <= 12:
+                found.append(Candidate(start, end, "product", PRODUCT_CONFIDENCE))
+            start = cut.end() if cut else end
+    return found
+
+
 def candidates(text: str, lexicon: Lexicon) -> list[Candidate]:
     found = [Candidate(m.start(), m.end(), kind, conf)
              for kind, (pattern, conf) in PATTERNS.items() for m in pattern.finditer(text)]
     for kind, pattern in _dictionary_patterns(lexicon).items():
         found += [Candidate(m.start(), m.end(), kind, DICTIONARY_CONFIDENCE[kind]) for m in pattern.finditer(text)]
     companies = _suffix_companies(text, lexicon) + _ticker_companies(text, lexicon) + _alias_companies(text, lexicon)
-    return found + companies + _repeated_mentions(text, companies)
+    return found + companies + _repeated_mentions(text, companies) + _people(text, lexicon) + _products(text, lexicon)
 
 
 def find_entities(text: str, lexicon: Lexicon) -> list[tuple[Entity, float]]:

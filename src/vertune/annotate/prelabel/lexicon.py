@@ -38,6 +38,12 @@ class Lexicon:
     company_suffix_continuations: tuple[str, ...]
     company_alias_markers: tuple[str, ...]
     indicators: tuple[str, ...]
+    person_titles: tuple[str, ...]
+    surnames: tuple[str, ...]
+    person_cut_words: tuple[str, ...]
+    product_lead_ins: tuple[str, ...]
+    product_joiners: tuple[str, ...]
+    product_list_ends: tuple[str, ...]
     control: dict[str, tuple[str, ...]]
     coreference: dict[str, tuple[str, ...]]
     positive: tuple[str, ...]
@@ -60,6 +66,12 @@ class Lexicon:
             company_suffix_continuations=_words(data.get("company_suffix_continuations")),
             company_alias_markers=_words(data.get("company_alias_markers")),
             indicators=_words(data.get("indicators")),
+            person_titles=_words(data.get("person_titles")),
+            surnames=_surnames(data.get("surnames")),
+            person_cut_words=_words(data.get("person_cut_words")),
+            product_lead_ins=_words(data.get("product_lead_ins")),
+            product_joiners=_words(data.get("product_joiners")),
+            product_list_ends=_words(data.get("product_list_ends")),
             control={key: _words(control.get(key)) for key in CONTROL_KEYS},
             coreference={key: _words(coreference.get(key)) for key in COREFERENCE_KEYS},
             positive=_words(sentiment.get("positive")),
@@ -72,6 +84,13 @@ class Lexicon:
 def _words(values: list[Any] | None) -> tuple[str, ...]:
     """YAML reads 12378 as a number; every lexicon entry is text."""
     return tuple(str(value) for value in values or ())
+
+
+def _surnames(values: list[Any] | str | None) -> tuple[str, ...]:
+    """Surnames as a list, or as one string of single-character ones ("王李张刘…")."""
+    if isinstance(values, str):
+        return tuple(values)
+    return _words(values)
 
 
 def load_lexicon(path: str | Path) -> Lexicon:
