@@ -21,6 +21,7 @@ from vertune.config import Config, ConfigError, dump_config, load_config
 from vertune.data.ingest import scan_source
 from vertune.pipeline import StageFailed, StageOutcome, run_pipeline, stage_state
 from vertune.quiet import quiet_libraries
+from vertune.registry.commands import app as registry_app
 from vertune.stages import STAGE_NAMES, STAGES, stage_named
 from vertune.workspace import NotAWorkspace, Workspace, WorkspaceLocked
 
@@ -28,6 +29,7 @@ app = typer.Typer(help="vertune: turn a base LLM into a domain expert and keep i
                   pretty_exceptions_enable=False)
 config_app = typer.Typer(help="Validate or show a vertune.yaml.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(registry_app, name="registry")
 
 # emoji=False: rich would turn "file.yaml:100:" in an error into an emoji ("💯").
 console = Console(stderr=True, soft_wrap=True, emoji=False)

@@ -1,0 +1,263 @@
+"""Model versions and aliases in object storage: immutable, checksummed, content-addressed.
+
+Layout under ``registry.url`` (see ``store.Store``), for a model ``NAME``::
+
+    NAME/blobs/<sha256>              every file, named by its content (shared across versions)
+    NAME/versions/<000001>.json      a version's manifest: files (path, sha256, size), lineage
+    NAME/aliases/<alias>.json        {"version": N, "history": [...]}, moved by compare-and-swap
+
+A version exists exactly when its manifest does. ``publish`` uploads the blobs first and
+writes the manifest last with a create-only write, so a publisher killed half-way leaves
+unreferenced blobs (``gc`` removes them) and never a partial version, and two publishers
+cannot both claim one number: the loser takes the next. Identical content (same paths and
+hashes) is the same version: publishing it again returns the existing number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from vertune.atomic import atomic_dir
+from vertune.config import Config
+from vertune.registry.store import StaleWrite, Store
+from vertune.workspace import file_sha256
+
+VERSION_DIGITS = 6
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_REF = re.compile(r"^(?P<name>[^@]+)(?:@(?P<target>[^@]+))?$")
+
+
+class RegistryError(ValueError):
+    """A registry request that cannot be met (unknown name, version or alias; bad reference)."""
+
+
+class ChecksumMismatch(RegistryError):
+    """A stored file does not hash to what its version's manifest says."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One published version: its manifest as stored."""
+
+    name: str
+    number: int
+    manifest: dict[str, Any]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.number}"
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        return self.manifest["files"]
+
+
+class Registry:
+    """The versions and aliases of every model under one URL."""
+
+    def __init__(self, url: str, storage_options: dict[str, Any] | None = None) -> None:
+        self.store = Store(url, storage_options)
+
+    # --- versions ------------------------------------------------------------------------------
+
+    def publish(self, name: str, folder: Path, lineage: dict[str, Any] | None = None) -> tuple[Version, bool]:
+        """Publish every file of ``folder`` as the next version of ``name``; returns the version
+        and whether it is new (False: identical content was published before as that version)."""
+        _check_name(name)
+        paths = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+        files = [{"path": p.relative_to(folder).as_posix(), "sha256": file_sha256(p), "size": p.stat().st_size}
+                 for p in paths]
+        if not files:
+            raise RegistryError(f"{folder} holds no file to publish")
+        content = content_id(files)
+        for version in self.versions(name):
+            if version.manifest["content_id"] == content:
+                return version, False
+        for entry, path in zip(files, paths):
+            key = f"{name}/blobs/{entry['sha256']}"
+            if not self.store.exists(key):
+                self.store.upload(key, path)
+        manifest = {"name": name, "content_id": content, "files": files, "lineage": lineage or {},
+                    "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        number = max((v.number for v in self.versions(name)), default=0) + 1
+        while True:
+            body = json.dumps({**manifest, "version": number}, ensure_ascii=False, indent=2).encode()
+            try:
+                self.store.create(_manifest_key(name, number), body)
+                return Version(name, number, {**manifest, "version": number}), True
+            except FileExistsError:  # another publisher took this number first
+                number += 1
+
+    def versions(self, name: str) -> list[Version]:
+        """Every published version of ``name``, oldest first."""
+        numbers = sorted(int(n.removesuffix(".json")) for n in self.store.names(f"{name}/versions")
+                         if re.fullmatch(r"\d+\.json", n))
+        return [self.version(name, n) for n in numbers]
+
+    def names(self) -> list[str]:
+        return [n for n in self.store.names("") if _NAME.match(n) and self.store.names(f"{n}/versions")]
+
+    def version(self, name: str, number: int) -> Version:
+        try:
+            manifest = json.loads(self.store.read(_manifest_key(name, number)))
+        except FileNotFoundError:
+            raise RegistryError(f"{name}@{number} is not published in {self.store.url}") from None
+        return Version(name, number, manifest)
+
+    def resolve(self, ref: str) -> Version:
+        """``NAME@3``, ``NAME@production`` (an alias) or ``NAME`` (the newest version)."""
+        match = _REF.match(ref.strip())
+        if not match:
+            raise RegistryError(f"bad reference {ref!r}: expected NAME, NAME@VERSION or NAME@ALIAS")
+        name, target = match["name"], match["target"]
+        if target is None:
+            versions = self.versions(name)
+            if not versions:
+                raise RegistryError(f"no version of {name!r} in {self.store.url}")
+            return versions[-1]
+        if target.isdigit():
+            return self.version(name, int(target))
+        alias = self.alias(name, target)
+        if alias is None:
+            raise RegistryError(f"{name} has no alias {target!r} (aliases: {', '.join(self.aliases(name)) or 'none'})")
+        return self.version(name, alias["version"])
+
+    def verify(self, ref: str) -> list[str]:
+        """Every stored file of a version hashed again; the problems found (empty: intact)."""
+        version = self.resolve(ref)
+        problems = []
+        for entry in version.files:
+            key = f"{version.name}/blobs/{entry['sha256']}"
+            try:
+                with self.store.open(key) as handle:
+                    digest = _sha256_stream(handle)
+            except FileNotFoundError:
+                problems.append(f"{entry['path']}: missing ({key})")
+                continue
+            if digest != entry["sha256"]:
+                problems.append(f"{entry['path']}: sha256 {digest[:12]}… but the manifest says {entry['sha256'][:12]}…")
+        return problems
+
+    def pull(self, ref: str, cache: Path) -> Path:
+        """The version's files in ``cache/NAME/VERSION``, downloaded once and every file checked;
+        ChecksumMismatch names the first corrupted file (nothing is kept then)."""
+        version = self.resolve(ref)
+        target = cache / version.name / str(version.number)
+        if target.is_dir():  # atomic_dir: an existing folder is a complete, verified download
+            return target
+        with atomic_dir(target) as folder:
+            for entry in version.files:
+                path = folder / entry["path"]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with self.store.open(f"{version.name}/blobs/{entry['sha256']}") as source, open(path, "wb") as out:
+                    while chunk := source.read(1 << 20):
+                        out.write(chunk)
+                if file_sha256(path) != entry["sha256"]:
+                    raise ChecksumMismatch(f"{version.ref}: {entry['path']} does not match its checksum in the "
+                                           f"registry ({self.store.url}); the stored copy is corrupted")
+        return target
+
+    def gc(self, name: str, apply: bool = False) -> dict[str, list[Any]]:
+        """Versions no alias points to, and blobs no remaining version lists: what is (or, with
+        ``apply``, was) removed. Versions an alias points to are always kept, and so is the
+        newest one (just published, it may not have an alias yet)."""
+        versions = self.versions(name)
+        kept = {alias["version"] for a in self.aliases(name) if (alias := self.alias(name, a))}
+        kept |= {versions[-1].number} if versions else set()
+        doomed = [v for v in versions if v.number not in kept]
+        live = {f["sha256"] for v in versions if v.number in kept for f in v.files}
+        blobs = [b for b in self.store.names(f"{name}/blobs") if b not in live]
+        if apply:
+            for version in doomed:
+                self.store.delete(_manifest_key(name, version.number))
+            for blob in blobs:
+                self.store.delete(f"{name}/blobs/{blob}")
+        return {"versions": [v.number for v in doomed], "blobs": blobs}
+
+    # --- aliases -------------------------------------------------------------------------------
+
+    def aliases(self, name: str) -> list[str]:
+        return [n.removesuffix(".json") for n in self.store.names(f"{name}/aliases") if n.endswith(".json")]
+
+    def alias(self, name: str, alias: str) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.store.read(_alias_key(name, alias)))
+        except FileNotFoundError:
+            return None
+
+    def set_alias(self, name: str, alias: str, number: int, expected: int | None | str = "current") -> dict[str, Any]:
+        """Point ``alias`` at version ``number``, keeping its history. ``expected`` is the version
+        the caller believes the alias points to now (None: that it does not exist); the default
+        reads it. The write is a compare-and-swap: StaleWrite if the alias moved meanwhile."""
+        _check_name(alias)
+        self.version(name, number)  # refuse an alias to a version that does not exist
+        key = _alias_key(name, alias)
+        token = self.store.token(key)
+        current = json.loads(self.store.read(key)) if token is not None else None
+        if expected != "current" and (current or {}).get("version") != expected:
+            raise StaleWrite(f"{name}@{alias} points to {(current or {}).get('version')}, not {expected}")
+        history = (current or {}).get("history", [])
+        moved = {"version": number, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        record = {"name": name, "alias": alias, "version": number, "history": [*history, moved]}
+        self.store.swap(key, json.dumps(record, ensure_ascii=False, indent=2).encode(), token)
+        return record
+
+    def rollback(self, name: str, alias: str = "production") -> dict[str, Any]:
+        """Move ``alias`` back to the version it pointed to before its current one."""
+        current = self.alias(name, alias)
+        if current is None:
+            raise RegistryError(f"{name} has no alias {alias!r}")
+        earlier = [h["version"] for h in current["history"][:-1] if h["version"] != current["version"]]
+        if not earlier:
+            raise RegistryError(f"{name}@{alias} has no earlier version to roll back to")
+        return self.set_alias(name, alias, earlier[-1], expected=current["version"])
+
+
+def registry_of(config: Config) -> Registry:
+    """The registry a config names: ``registry.url`` (a relative folder is the config file's
+    sibling, like the workspace) with its storage options, secrets revealed only here."""
+    url = config.registry.url
+    url = url if "://" in url else str(config.resolve(url))
+    return Registry(url, _revealed(config.registry.storage_options))
+
+
+def _revealed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _revealed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revealed(v) for v in value]
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def content_id(files: list[dict[str, Any]]) -> str:
+    """The identity of a version's content: its paths and their hashes."""
+    listing = "\n".join(f"{f['path']}\0{f['sha256']}" for f in sorted(files, key=lambda f: f["path"]))
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
+def _manifest_key(name: str, number: int) -> str:
+    return f"{name}/versions/{number:0{VERSION_DIGITS}d}.json"
+
+
+def _alias_key(name: str, alias: str) -> str:
+    return f"{name}/aliases/{alias}.json"
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise RegistryError(f"bad name {name!r}: letters, digits, '.', '_' and '-', starting with a letter or digit")
+
+
+def _sha256_stream(handle: Any) -> str:
+    digest = hashlib.sha256()
+    while chunk := handle.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,195 @@
+"""The registry's storage: any fsspec URL, with the two writes a registry cannot do without.
+
+Everything the registry stores goes through one fsspec filesystem (a local folder, or
+``s3://bucket/prefix`` through s3fs for any S3-compatible store). Plain reads, listings and
+blob uploads are the same code for every backend. Two writes must be atomic, and there the
+backends differ:
+
+- ``create``: write an object only if it does not exist, whole or not at all. A version's
+  manifest is written this way, last, so two publishers cannot claim one version number and a
+  reader never sees a half-published version. S3: ``PUT`` with ``If-None-Match: *``. A folder:
+  the bytes go to a temporary file that is then hard-linked to the name (``link`` fails if the
+  name exists; fsspec's own local ``mode="create"`` checks and writes in two steps).
+- ``swap``: replace an object only if it still holds what the writer read (compare-and-swap),
+  so two publishers moving an alias cannot silently overwrite each other. S3: ``PUT`` with
+  ``If-Match: <ETag>``. A folder: a lock file (``O_EXCL``), the check, then ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fsspec
+
+LOCK_STALE_SECONDS = 30.0  # a lock older than this was left by a killed writer
+
+
+class StaleWrite(RuntimeError):
+    """A compare-and-swap found the object changed since it was read."""
+
+
+class Store:
+    """Objects under one fsspec URL, addressed by ``/``-separated keys."""
+
+    def __init__(self, url: str, storage_options: dict[str, Any] | None = None) -> None:
+        self.fs, root = fsspec.core.url_to_fs(url, **(storage_options or {}))
+        self.root = root.rstrip("/")
+        self.local = "file" in _protocols(self.fs)
+        self.url = url
+
+    def path(self, key: str) -> str:
+        return f"{self.root}/{key}" if key else self.root
+
+    # --- plain reads and writes (every backend alike) ------------------------------------------
+
+    def exists(self, key: str) -> bool:
+        self.fs.invalidate_cache(self.path(key))
+        return bool(self.fs.exists(self.path(key)))
+
+    def read(self, key: str) -> bytes:
+        """The object's bytes; FileNotFoundError when there is none."""
+        self.fs.invalidate_cache(self.path(key))
+        return self.fs.cat_file(self.path(key))
+
+    def open(self, key: str) -> Any:
+        return self.fs.open(self.path(key), "rb")
+
+    def names(self, prefix: str) -> list[str]:
+        """The names directly under ``prefix`` (empty when it does not exist)."""
+        self.fs.invalidate_cache(self.path(prefix))
+        try:
+            entries = self.fs.ls(self.path(prefix), detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(entry.rstrip("/").rsplit("/", 1)[-1] for entry in entries)
+
+    def upload(self, key: str, local_file: Path) -> None:
+        """Copy a local file to ``key`` (blobs: their name is their hash, so overwriting is harmless)."""
+        if self.local:
+            Path(self.path(key)).parent.mkdir(parents=True, exist_ok=True)
+        self.fs.put_file(str(local_file), self.path(key))
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(self.path(key))
+
+    # --- the two atomic writes --------------------------------------------------------------
+
+    def create(self, key: str, data: bytes) -> None:
+        """Write ``data`` to ``key`` only if nothing is there; FileExistsError otherwise."""
+        if self.local:
+            target = Path(self.path(key))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with _temporary_copy(target, data) as tmp:
+                os.link(tmp, target)  # atomic, and fails when the name exists
+            return
+        try:
+            self.fs.pipe_file(self.path(key), data, mode="create")
+        except Exception as error:
+            if _precondition_failed(error):
+                raise FileExistsError(f"{self.url}/{key} exists") from None
+            raise
+        finally:
+            self.fs.invalidate_cache(self.path(key))
+
+    def token(self, key: str) -> str | None:
+        """What ``swap`` compares: the object's ETag on S3, its content hash on a folder; None if absent."""
+        try:
+            if self.local:
+                return hashlib.sha256(Path(self.path(key)).read_bytes()).hexdigest()
+            self.fs.invalidate_cache(self.path(key))
+            return str(self.fs.info(self.path(key))["ETag"])
+        except FileNotFoundError:
+            return None
+
+    def swap(self, key: str, data: bytes, expected: str | None) -> None:
+        """Replace ``key`` with ``data`` if its token is still ``expected`` (None: if it does not
+        exist yet); StaleWrite if another writer got there first."""
+        if expected is None:
+            try:
+                return self.create(key, data)
+            except FileExistsError:
+                raise StaleWrite(f"{self.url}/{key} was created by another writer") from None
+        if self.local:
+            target = Path(self.path(key))
+            with _lock(target):
+                if self.token(key) != expected:
+                    raise StaleWrite(f"{target} changed since it was read")
+                with _temporary_copy(target, data) as tmp:
+                    os.replace(tmp, target)
+            return
+        try:
+            self.fs.pipe_file(self.path(key), data, IfMatch=expected)
+        except Exception as error:
+            if _precondition_failed(error):
+                raise StaleWrite(f"{self.url}/{key} changed since it was read") from None
+            raise
+        finally:
+            self.fs.invalidate_cache(self.path(key))
+
+
+def _protocols(fs: fsspec.AbstractFileSystem) -> tuple[str, ...]:
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
+
+
+def _precondition_failed(error: Exception) -> bool:
+    """Whether an S3 error is a refused conditional write (HTTP 412, or 409 for a racing create)."""
+    seen: BaseException | None = error
+    while seen is not None:  # s3fs re-raises botocore's ClientError as an OSError; look through the chain
+        if isinstance(seen, FileExistsError):
+            return True
+        code = str(getattr(seen, "response", {}).get("Error", {}).get("Code", ""))
+        text = f"{code} {seen}"
+        if any(mark in text for mark in ("PreconditionFailed", "412", "ConditionalRequestConflict", "pre-conditions")):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+@contextlib.contextmanager
+def _temporary_copy(target: Path, data: bytes) -> Iterator[str]:
+    """``data`` in a fsynced temporary file beside ``target``, removed afterwards."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        yield tmp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def _lock(target: Path, wait_seconds: float = 10.0) -> Iterator[None]:
+    """An exclusive lock file beside ``target``; one left by a killed writer expires."""
+    lock = target.with_name(target.name + ".lock")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - lock.stat().st_mtime > LOCK_STALE_SECONDS:
+                    lock.unlink()
+                    continue
+            if time.monotonic() > deadline:
+                raise StaleWrite(f"{target} is locked by another writer ({lock})") from None
+            time.sleep(0.05)
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()

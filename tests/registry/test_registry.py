@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vertune.registry import ChecksumMismatch, Registry, RegistryError, StaleWrite, Store
+
+
+def _model(folder: Path, weights: bytes = b"\x00weights\x01" * 100, config: str = '{"hidden_size": 8}') -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "model.safetensors").write_bytes(weights)
+    (folder / "config.json").write_text(config, encoding="utf-8")
+    (folder / "tokenizer").mkdir(exist_ok=True)
+    (folder / "tokenizer" / "tokenizer.json").write_text("{}", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def registry(registry_location: tuple[str, dict[str, Any]]) -> Registry:
+    url, options = registry_location
+    return Registry(url, options)
+
+
+def test_publish_numbers_versions_and_lists_every_file_with_its_checksum(registry: Registry, tmp_path: Path) -> None:
+    first, new = registry.publish("fin", _model(tmp_path / "a"), lineage={"base": "embedded:tiny-qwen3"})
+    second, _ = registry.publish("fin", _model(tmp_path / "b", weights=b"other"))
+    assert new and (first.number, second.number) == (1, 2)
+    assert [v.number for v in registry.versions("fin")] == [1, 2] and registry.names() == ["fin"]
+    shown = registry.resolve("fin@1").manifest
+    assert shown["lineage"] == {"base": "embedded:tiny-qwen3"}
+    assert sorted(f["path"] for f in shown["files"]) == ["config.json", "model.safetensors", "tokenizer/tokenizer.json"]
+    assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in shown["files"])
+    assert registry.resolve("fin").number == 2  # a bare name is the newest version
+
+
+def test_identical_content_is_the_same_version_not_a_copy(registry: Registry, tmp_path: Path) -> None:
+    first, _ = registry.publish("fin", _model(tmp_path / "a"))
+    again, new = registry.publish("fin", _model(tmp_path / "copy"))  # same files, another folder
+    assert not new and again.number == first.number and len(registry.versions("fin")) == 1
+
+
+def test_a_version_whose_manifest_is_missing_does_not_exist(registry: Registry, tmp_path: Path) -> None:
+    """What a publisher killed after its uploads and before its manifest leaves: blobs only."""
+    registry.publish("fin", _model(tmp_path / "a"))
+    store = registry.store
+    store.upload("fin/blobs/" + "f" * 64, _model(tmp_path / "b") / "model.safetensors")  # an orphan upload
+    assert [v.number for v in registry.versions("fin")] == [1]
+    assert registry.gc("fin", apply=True) == {"versions": [], "blobs": ["f" * 64]}  # the newest version is kept
+    assert registry.gc("fin") == {"versions": [], "blobs": []} and registry.verify("fin@1") == []
+
+
+def test_two_publishers_never_share_a_version_number(registry: Registry, tmp_path: Path) -> None:
+    """The loser of the create-only manifest write takes the next number."""
+    store = registry.store
+    store.create("fin/versions/000001.json", json.dumps({"name": "fin", "version": 1, "content_id": "x", "files": [],
+                                                        "lineage": {}}).encode())
+    version, _ = registry.publish("fin", _model(tmp_path / "a"))
+    assert version.number == 2
+    with pytest.raises(FileExistsError):
+        store.create("fin/versions/000002.json", b"{}")
+    assert registry.version("fin", 2).manifest["content_id"] == version.manifest["content_id"]
+
+
+def test_pull_verifies_every_file_and_names_a_corrupted_one(registry: Registry, tmp_path: Path) -> None:
+    version, _ = registry.publish("fin", _model(tmp_path / "a"))
+    pulled = registry.pull("fin@1", tmp_path / "cache")
+    assert (pulled / "model.safetensors").read_bytes() == (tmp_path / "a" / "model.safetensors").read_bytes()
+    assert (pulled / "tokenizer" / "tokenizer.json").exists()
+    weights = next(f for f in version.files if f["path"] == "model.safetensors")
+    key = f"fin/blobs/{weights['sha256']}"
+    data = bytearray(registry.store.read(key))
+    data[5] ^= 0xFF  # flip one byte in the store
+    registry.store.delete(key)
+    registry.store.create(key, bytes(data))
+    assert registry.verify("fin@1") == [f"model.safetensors: sha256 {_sha(bytes(data))[:12]}… but the manifest says "
+                                        f"{weights['sha256'][:12]}…"]
+    with pytest.raises(ChecksumMismatch, match="model.safetensors"):
+        registry.pull("fin@1", tmp_path / "fresh-cache")
+    assert not (tmp_path / "fresh-cache" / "fin" / "1").exists()  # nothing half-downloaded is kept
+
+
+def test_aliases_move_by_compare_and_swap_and_roll_back(registry: Registry, tmp_path: Path) -> None:
+    for k in range(3):
+        registry.publish("fin", _model(tmp_path / str(k), weights=bytes([k]) * 10))
+    registry.set_alias("fin", "production", 1, expected=None)
+    registry.set_alias("fin", "production", 2, expected=1)
+    with pytest.raises(StaleWrite):  # a publisher that read "1" before the move above
+        registry.set_alias("fin", "production", 3, expected=1)
+    assert registry.resolve("fin@production").number == 2
+    registry.set_alias("fin", "candidate", 3)
+    assert sorted(registry.aliases("fin")) == ["candidate", "production"]
+    assert registry.rollback("fin", "production")["version"] == 1
+    history = [h["version"] for h in registry.alias("fin", "production")["history"]]
+    assert history == [1, 2, 1]
+    registry.publish("fin", _model(tmp_path / "newest", weights=b"newest"))  # version 4, no alias: kept
+    assert registry.gc("fin") == {"versions": [2], "blobs": [_sha(bytes([1]) * 10)]}  # only 2's own weights
+
+
+def test_a_stale_token_is_refused_by_the_store_itself(registry: Registry) -> None:
+    store: Store = registry.store
+    store.swap("fin/aliases/x.json", b'{"version": 1}', None)
+    token = store.token("fin/aliases/x.json")
+    store.swap("fin/aliases/x.json", b'{"version": 2}', token)
+    with pytest.raises(StaleWrite):
+        store.swap("fin/aliases/x.json", b'{"version": 3}', token)  # the token of the overwritten content
+    with pytest.raises(StaleWrite):
+        store.swap("fin/aliases/x.json", b'{"version": 3}', None)  # "create" when it exists
+    assert json.loads(store.read("fin/aliases/x.json")) == {"version": 2}
+
+
+def test_bad_references_and_unknown_versions_are_clear_errors(registry: Registry, tmp_path: Path) -> None:
+    registry.publish("fin", _model(tmp_path / "a"))
+    with pytest.raises(RegistryError, match="fin@7 is not published"):
+        registry.resolve("fin@7")
+    with pytest.raises(RegistryError, match="no alias 'production'"):
+        registry.resolve("fin@production")
+    with pytest.raises(RegistryError, match="no version of 'other'"):
+        registry.resolve("other")
+    with pytest.raises(RegistryError, match="bad name"):
+        registry.publish("../escape", tmp_path / "a")
+    with pytest.raises(RegistryError, match="is not published"):
+        registry.set_alias("fin", "production", 9)
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+PUBLISHER = """
+import sys, json
+from pathlib import Path
+from vertune.registry import Registry
+url, options, folder = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
+Registry(url, options).publish("fin", folder)
+"""
+
+
+def test_a_publisher_killed_mid_upload_leaves_no_partial_version(registry_location: tuple[str, dict[str, Any]],
+                                                                 tmp_path: Path) -> None:
+    """kill -9 while the blobs upload: the version is absent (or, had it finished, complete)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url, options = registry_location
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for k in range(60):
+        (folder / f"shard-{k:02d}.bin").write_bytes(os.urandom(64 * 1024))
+    registry = Registry(url, options)
+    child = subprocess.Popen([sys.executable, "-c", PUBLISHER, url, json.dumps(options), str(folder)])
+    try:
+        deadline = time.monotonic() + 60
+        while not registry.store.names("fin/blobs") and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    versions = registry.versions("fin")
+    uploaded = len(registry.store.names("fin/blobs"))
+    assert uploaded > 0  # the kill did land during the uploads
+    if versions:  # it finished first: then it is whole
+        assert uploaded == 60 and registry.verify("fin@1") == []
+    else:
+        assert uploaded < 60 or not registry.store.exists("fin/versions/000001.json")
+    # A later publisher of the same folder completes it as version 1.
+    version, new = registry.publish("fin", folder)
+    assert new == (not versions) and version.number == 1 and registry.verify("fin@1") == []
