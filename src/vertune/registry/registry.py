@@ -93,7 +93,10 @@ class Registry:
             try:
                 self.store.create(_manifest_key(name, number), body)
                 return Version(name, number, {**manifest, "version": number}), True
-            except FileExistsError:  # another publisher took this number first
+            except FileExistsError:  # another publisher took this number first: maybe with this very content
+                winner = self.version(name, number)
+                if winner.manifest["content_id"] == content:
+                    return winner, False
                 number += 1
 
     def versions(self, name: str) -> list[Version]:
