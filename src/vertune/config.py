@@ -253,7 +253,9 @@ class DistillConfig(Section):
 
 
 class CompressionConfig(Section):
-    merge_lora: bool = True
+    """Compression always starts from the merged model (LoRA folded into its base); merging is
+    not a switch here (``training.merge`` only decides whether train also writes ``merged/``)."""
+
     quantize: Literal["none", "int8"] = "int8"
     prune_ratio: float = Field(default=0.2, ge=0.0, lt=1.0)
     distill: DistillConfig = Field(default_factory=DistillConfig)

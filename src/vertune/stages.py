@@ -101,7 +101,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("eval", "domain, general and robustness suites; base vs tuned report", after=("train",),
           target="vertune.evaluate.stage:eval_stage",
           params=_section("evaluation", "concurrency"), conserves_items=False),
-    Stage("compress", "merge, INT8 quantisation, pruning, distillation", after=("train",),
+    Stage("compress", "merge, INT8 quantisation, pruning, distillation", after=("eval",),
           params=_section("compression"), conserves_items=False),
     Stage("publish", "version the model in the registry", after=("compress",),
           params=_section("registry"), conserves_items=False),
