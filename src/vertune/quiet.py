@@ -14,6 +14,7 @@ since its warnings (weights not initialised, a missing pad token) are worth read
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 # (message regex, category, why it is harmless and not ours to fix)
@@ -21,7 +22,25 @@ HARMLESS_WARNINGS: list[tuple[str, type[Warning], str]] = [
     ("`is_gradient_checkpointing` is deprecated", FutureWarning,
      "peft's PeftModel.__init__ reads the old attribute name (peft 0.21, transformers 5); vertune "
      "itself calls activation_checkpointing_enable"),
+    ("torch.quantize_per_tensor, torch.quantize_per_channel", UserWarning,
+     "compress.quantize builds PyTorch's dynamic int8 linear from stored int8 weights, the fast CPU "
+     "kernel; the creation functions it needs are marked deprecated (torch 2.13) with no replacement yet"),
 ]
+# (logger, message start, why): log lines of libraries, dropped by message, the logger's level kept.
+HARMLESS_LOG_LINES: list[tuple[str, str, str]] = [
+    ("torchao", "Failed to load", "torchao ships CUDA kernels (mxfp8, cutlass) that cannot load on a CPU machine; "
+     "the int8 path does not use them"),
+    ("torch.utils._pytree", "<enum", "torchao 0.18 registers its enums with torch 2.13's deprecated register_constant"),
+]
+
+
+class _DropMessages(logging.Filter):
+    def __init__(self, starts: tuple[str, ...]) -> None:
+        super().__init__()
+        self.starts = starts
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.starts)
 
 
 def quiet_libraries() -> None:
@@ -39,3 +58,13 @@ def quiet_libraries() -> None:
         huggingface_hub.utils.enable_progress_bars()
     for message, category, _why in HARMLESS_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=category)
+    drop_harmless_log_lines()
+
+
+def drop_harmless_log_lines() -> None:
+    """Filter ``HARMLESS_LOG_LINES`` (standard logging only, so ``import vertune`` can call it before
+    transformers imports torchao). Idempotent."""
+    for name in {name for name, _start, _why in HARMLESS_LOG_LINES}:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropMessages) for f in logger.filters):
+            logger.addFilter(_DropMessages(tuple(start for n, start, _why in HARMLESS_LOG_LINES if n == name)))

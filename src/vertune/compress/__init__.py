@@ -1,1 +1,1 @@
-"""Compression of a tuned model: merge, structured pruning (and, to come, INT8 and distillation)."""
+"""Compression of a tuned model: structured pruning and INT8 weights (the stage, distillation and the report are to come)."""
