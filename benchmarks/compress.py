@@ -1,0 +1,129 @@
+"""Size, memory, speed and loss of each compressed variant beside the uncompressed model.
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/compress.py [--skip-big]
+
+For the embedded 5M base and a ~96M Qwen3-shaped model (random init; its loss is only a
+consistency check), each variant is saved, then loaded in a fresh process by plain
+``from_pretrained`` (``int8 fast`` adds ``fast_int8_linears`` after the load) and measured there:
+
+- disk: the safetensors files; tensors: bytes of the unique parameters and buffers after load
+  (an int8 tensor counts its int8 data and scales); RSS: the process's resident memory after
+  the load minus before it, with torch and transformers already imported;
+- tokens/s: greedy generation of 48 new tokens for 16 prompts in one padded batch, best of 3;
+- loss: mean next-token loss on held-out generated text.
+
+The baselines a user would run are bf16 (the saved dtype of the shipped weights) and fp32 on
+this CPU; every ratio is against bf16.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+import vertune  # noqa: F401 - quiets torchao's CUDA-kernel log lines before transformers loads it
+from vertune.compress.prune import neuron_importance, prune_mlp
+from vertune.compress.quantize import quantize_int8, save_int8
+from vertune.model.embedded import embedded_path
+from vertune.train.base_model import pretraining_text
+
+CHILD = r"""
+import json, os, sys, time
+import psutil, torch
+import vertune
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from vertune.compress.quantize import fast_int8_linears
+folder, fast, texts = sys.argv[1], sys.argv[2] == "1", json.loads(sys.argv[3])
+dtype = {"dtype": torch.float32} if sys.argv[4] == "fp32" else {}
+tokenizer = AutoTokenizer.from_pretrained(folder); tokenizer.padding_side = "left"
+before = psutil.Process().memory_info().rss
+model = AutoModelForCausalLM.from_pretrained(folder, **dtype).eval()
+if fast:
+    fast_int8_linears(model)
+rss = psutil.Process().memory_info().rss - before
+def size(t):
+    return t.qdata.numel() + t.scale.numel() * t.scale.element_size() if hasattr(t, "qdata") else t.numel() * t.element_size()
+tensors = {id(t): size(t) for t in [*model.parameters(), *model.buffers()]}
+for module in model.modules():  # a dynamic int8 linear's packed weights (its LinearPackedParams holds the same)
+    if isinstance(module, torch.ao.nn.quantized.dynamic.Linear):
+        weight, _ = module._weight_bias()
+        tensors[id(module)] = weight.int_repr().numel() + weight.q_per_channel_scales().numel() * 4
+batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=256)
+labels = batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)
+with torch.inference_mode():
+    loss = float(model(**batch, labels=labels).loss)
+    prompts = tokenizer(["客户：我想查询余额，请问怎么操作？"] * 16, return_tensors="pt", padding=True)
+    model.generate(**prompts, max_new_tokens=4, do_sample=False)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        model.generate(**prompts, max_new_tokens=48, min_new_tokens=48, do_sample=False)
+        best = min(best, time.perf_counter() - start)
+print(json.dumps({"tensors_mb": sum(tensors.values()) / 2**20, "rss_mb": rss / 2**20, "tokens_s": 16 * 48 / best, "loss": loss}))
+"""
+
+
+def build_variants(source: Path, root: Path, calibration: list[str]) -> dict[str, tuple[Path, bool, str]]:
+    """name -> (folder, fast int8 kernel, load dtype) for bf16, fp32, int8, int8 fast, pruned, pruned+int8."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    AutoModelForCausalLM.from_pretrained(source, dtype=torch.bfloat16).save_pretrained(root / "bf16")
+    save_int8(quantize_int8(AutoModelForCausalLM.from_pretrained(source, dtype=torch.bfloat16)), root / "int8")
+    pruned = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
+    batches = (tokenizer(calibration[i : i + 8], return_tensors="pt", padding=True, truncation=True, max_length=256)
+               for i in range(0, len(calibration), 8))
+    prune_mlp(pruned, 0.2, neuron_importance(pruned, batches))
+    pruned.to(torch.bfloat16).save_pretrained(root / "pruned")
+    save_int8(quantize_int8(AutoModelForCausalLM.from_pretrained(root / "pruned", dtype=torch.bfloat16)),
+              root / "pruned+int8")
+    for name in ("bf16", "int8", "pruned", "pruned+int8"):
+        tokenizer.save_pretrained(root / name)
+    return {"bf16": (root / "bf16", False, "auto"), "fp32": (root / "bf16", False, "fp32"),
+            "int8": (root / "int8", False, "auto"), "int8 fast": (root / "int8", True, "auto"),
+            "pruned": (root / "pruned", False, "auto"), "pruned+int8 fast": (root / "pruned+int8", True, "auto")}
+
+
+def measure(name: str, source: Path, held_out: list[str], calibration: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = build_variants(source, Path(tmp), calibration)
+        rows = {}
+        for variant, (folder, fast, dtype) in variants.items():
+            run = subprocess.run([sys.executable, "-c", CHILD, str(folder), "1" if fast else "0",
+                                  json.dumps(held_out, ensure_ascii=False), dtype], capture_output=True, text=True, check=True)
+            rows[variant] = json.loads(run.stdout.strip().splitlines()[-1])
+            disk = sum(p.stat().st_size for p in folder.glob("*.safetensors")) / 2**20
+            rows[variant]["disk_mb"] = disk * (2 if dtype == "fp32" else 1)  # fp32 is the bf16 file loaded as fp32
+    base = rows["bf16"]
+    print(f"\n## {name}\n")
+    print("| variant | disk MB | tensors MB | RSS after load MB | tokens/s | loss | disk vs bf16 | tokens/s vs bf16 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for variant, r in rows.items():
+        print(f"| {variant} | {r['disk_mb']:.2f} | {r['tensors_mb']:.2f} | {r['rss_mb']:.0f} | {r['tokens_s']:.0f} | "
+              f"{r['loss']:.4f} | {r['disk_mb'] / base['disk_mb']:.2f} | {r['tokens_s'] / base['tokens_s']:.2f}x |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-big", action="store_true", help="only the embedded 5M model")
+    args = parser.parse_args()
+    texts = pretraining_text(91, dialogues=40, trades=40, reports=20, news=20)
+    calibration, held_out = texts[::2][:64], texts[1::2][:24]
+    measure("embedded:tiny-qwen3 (5M)", embedded_path("tiny-qwen3"), held_out, calibration)
+    if not args.skip_big:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from train_throughput import build_big_model
+
+        with tempfile.TemporaryDirectory() as tmp:
+            build_big_model(Path(tmp))
+            measure("~96M Qwen3-shaped (random init)", Path(tmp), held_out, calibration)
+
+
+if __name__ == "__main__":
+    main()
