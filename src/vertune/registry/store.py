@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import fsspec
+
+from vertune.atomic import atomic_open
 
 LOCK_STALE_SECONDS = 30.0  # a lock older than this was left by a killed writer
 
@@ -71,9 +74,15 @@ class Store:
         return sorted(entry.rstrip("/").rsplit("/", 1)[-1] for entry in entries)
 
     def upload(self, key: str, local_file: Path) -> None:
-        """Copy a local file to ``key`` (blobs: their name is their hash, so overwriting is harmless)."""
+        """Copy a local file to ``key``, whole or not at all: a blob that exists is complete, so a
+        publisher can skip it (an S3 PUT is atomic; on a folder the copy is renamed into place,
+        since a writer killed mid-copy would otherwise leave a truncated blob under its hash)."""
         if self.local:
-            Path(self.path(key)).parent.mkdir(parents=True, exist_ok=True)
+            target = Path(self.path(key))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_open(target, "wb") as handle, open(local_file, "rb") as source:
+                shutil.copyfileobj(source, handle, 1 << 20)
+            return
         self.fs.put_file(str(local_file), self.path(key))
 
     def delete(self, key: str) -> None:
