@@ -45,11 +45,21 @@ def test_identical_content_is_the_same_version_not_a_copy(registry: Registry, tm
 def test_a_version_whose_manifest_is_missing_does_not_exist(registry: Registry, tmp_path: Path) -> None:
     """What a publisher killed after its uploads and before its manifest leaves: blobs only."""
     registry.publish("fin", _model(tmp_path / "a"))
-    store = registry.store
-    store.upload("fin/blobs/" + "f" * 64, _model(tmp_path / "b") / "model.safetensors")  # an orphan upload
+    registry.store.upload("fin/blobs/" + "f" * 64, _model(tmp_path / "b") / "model.safetensors")  # an orphan upload
     assert [v.number for v in registry.versions("fin")] == [1]
-    assert registry.gc("fin", apply=True) == {"versions": [], "blobs": ["f" * 64]}  # the newest version is kept
-    assert registry.gc("fin") == {"versions": [], "blobs": []} and registry.verify("fin@1") == []
+    assert registry.gc("fin", apply=True) == {"versions": [], "blobs": []}  # young: maybe a publisher in flight
+    assert registry.gc("fin", apply=True, grace_seconds=0) == {"versions": [], "blobs": ["f" * 64]}
+    assert registry.gc("fin", grace_seconds=0) == {"versions": [], "blobs": []} and registry.verify("fin@1") == []
+
+
+def test_gc_keeps_what_an_alias_points_to_or_rolls_back_to_and_the_newest(registry: Registry, tmp_path: Path) -> None:
+    for k in range(1, 5):
+        registry.publish("fin", _model(tmp_path / str(k), weights=bytes([k]) * 10))
+    registry.set_alias("fin", "production", 1)
+    registry.set_alias("fin", "production", 2)  # rollback would go to 1
+    assert registry.gc("fin", apply=True, grace_seconds=0) == {"versions": [3], "blobs": [_sha(bytes([3]) * 10)]}
+    assert [v.number for v in registry.versions("fin")] == [1, 2, 4]
+    assert registry.rollback("fin")["version"] == 1 and registry.verify("fin@1") == []
 
 
 def test_two_publishers_never_share_a_version_number(registry: Registry, tmp_path: Path) -> None:
@@ -62,6 +72,48 @@ def test_two_publishers_never_share_a_version_number(registry: Registry, tmp_pat
     with pytest.raises(FileExistsError):
         store.create("fin/versions/000002.json", b"{}")
     assert registry.version("fin", 2).manifest["content_id"] == version.manifest["content_id"]
+
+
+def test_a_publisher_that_loses_the_race_to_a_number_takes_the_next_or_the_winners_same_content(
+        registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another publisher writes manifest N between this one's listing and its create-only write."""
+    store, create = registry.store, registry.store.create
+    folder = _model(tmp_path / "a")
+
+    def rival(content_id: str) -> None:
+        def racing_create(key: str, data: bytes) -> None:
+            monkeypatch.setattr(store, "create", create)  # the rival writes once, first
+            winner = {**json.loads(data), "content_id": content_id or json.loads(data)["content_id"]}
+            create(key, json.dumps(winner).encode())
+            create(key, data)
+        monkeypatch.setattr(store, "create", racing_create)
+
+    rival("another content")
+    version, new = registry.publish("fin", folder)
+    assert new and version.number == 2 and registry.version("fin", 1).manifest["content_id"] == "another content"
+    rival("")  # the rival publishes this very content as number 3
+    (folder / "config.json").write_text('{"hidden_size": 9}', encoding="utf-8")
+    version, new = registry.publish("fin", folder)
+    assert not new and version.number == 3 and [v.number for v in registry.versions("fin")] == [1, 2, 3]
+
+
+def test_a_manifest_path_that_leaves_the_cache_is_refused(registry: Registry, tmp_path: Path) -> None:
+    """The manifest comes from shared storage: pull must not write where a tampered one says."""
+    registry.publish("fin", _model(tmp_path / "a"))
+    for bad in ("../escaped.bin", "/tmp/absolute.bin", "a/../../b", "tokenizer/./x"):
+        manifest = json.loads(registry.store.read("fin/versions/000001.json"))
+        manifest["files"][0]["path"] = bad
+        registry.store.delete("fin/versions/000001.json")
+        registry.store.create("fin/versions/000001.json", json.dumps(manifest).encode())
+        with pytest.raises(RegistryError, match="unsafe file path"):
+            registry.pull("fin@1", tmp_path / "cache")
+        with pytest.raises(RegistryError, match="unsafe file path"):
+            registry.verify("fin@1")
+    assert not (tmp_path / "escaped.bin").exists() and not Path("/tmp/absolute.bin").exists()
+    with pytest.raises(RegistryError, match="bad name"):
+        registry.resolve("../fin@1")
+    with pytest.raises(RegistryError, match="bad name"):
+        registry.resolve("fin@../x")
 
 
 def test_pull_verifies_every_file_and_names_a_corrupted_one(registry: Registry, tmp_path: Path) -> None:
@@ -95,8 +147,7 @@ def test_aliases_move_by_compare_and_swap_and_roll_back(registry: Registry, tmp_
     assert registry.rollback("fin", "production")["version"] == 1
     history = [h["version"] for h in registry.alias("fin", "production")["history"]]
     assert history == [1, 2, 1]
-    registry.publish("fin", _model(tmp_path / "newest", weights=b"newest"))  # version 4, no alias: kept
-    assert registry.gc("fin") == {"versions": [2], "blobs": [_sha(bytes([1]) * 10)]}  # only 2's own weights
+    assert registry.gc("fin", grace_seconds=0) == {"versions": [], "blobs": []}  # 2 is production's way back
 
 
 def test_a_stale_token_is_refused_by_the_store_itself(registry: Registry) -> None:
@@ -168,8 +219,8 @@ def test_a_publisher_killed_mid_upload_leaves_no_partial_version(registry_locati
     assert uploaded > 0  # the kill did land during the uploads
     if versions:  # it finished first: then it is whole
         assert uploaded == 20 and registry.verify("fin@1") == []
-    else:
-        assert uploaded < 20 or not registry.store.exists("fin/versions/000001.json")
+    for blob in registry.store.names("fin/blobs"):  # what it left is whole: each blob hashes to its name
+        assert _sha(registry.store.read(f"fin/blobs/{blob}")) == blob
     # A later publisher of the same folder completes it as version 1: every blob the killed one
     # left is whole (a truncated one under its hash would be skipped and fail verify).
     version, new = registry.publish("fin", folder)

@@ -14,11 +14,12 @@ Two things the library path does not do, done here:
   output head stays tied to it. transformers' ``save_pretrained`` cannot save a tied tensor
   subclass (it asks the subclass for its storage pointer and fails), so ``save_int8`` writes the
   flattened state dict itself, as transformers does for every other torchao tensor.
-- **Speed on CPU.** torchao's weight-only int8 matmul dequantises on the fly and was slower
-  than bf16 here (measured: 663 vs 1,511 tokens/s on the embedded model). ``fast_int8_linears``
-  gives each int8 linear layer PyTorch's dynamic-quantisation kernel (fbgemm/oneDNN: int8
-  activations x the same int8 weights), which was 2.4x faster than a bf16 matmul of
-  16 x 1024 x 1024 here. It keeps the stored weights bit for bit; only activations are rounded.
+- **A faster CPU kernel, not yet a win.** torchao's weight-only int8 matmul dequantises on the
+  fly: 0.58-0.64x of bf16's tokens/s here (``benchmarks/RESULTS.md``). ``fast_int8_linears`` gives
+  each int8 linear layer PyTorch's dynamic-quantisation kernel (int8 activations x the same int8
+  weights): 1.04x of bf16 on a 96M Qwen3 shape, 0.62x on the 5M model. It unties the head (a
+  packed second copy of the embedding: 0.72 of bf16's tensor bytes on the 5M model) and rounds
+  activations per tensor (+6.5% loss on the 5M model), so nothing uses it by default.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def quantize_int8(model: nn.Module) -> nn.Module:
 
 def save_int8(model: nn.Module, folder: Path) -> Path:
     """Write a ``quantize_int8`` model as safetensors plus a config that ``from_pretrained`` reads."""
+    if not hasattr(model.get_input_embeddings().weight, "qdata"):
+        raise ValueError("save_int8 writes a model that quantize_int8 has quantised; this one is not")
     from torchao.prototype.safetensors.safetensors_support import flatten_tensor_state_dict
     from transformers import TorchAoConfig
 
@@ -94,24 +97,26 @@ def fast_int8_linears(model: nn.Module) -> int:
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
             weight = getattr(child, "weight", None)
-            if not isinstance(child, nn.Linear) or not hasattr(weight, "qdata"):
+            if not isinstance(child, nn.Linear) or getattr(getattr(weight, "qdata", None), "dtype", None) != torch.int8:
+                continue  # only int8 weights with one scale per output channel (not float8 or int4)
+            if weight.scale.numel() != child.out_features:
                 continue
             scale = weight.scale.reshape(-1).double()
             zero = torch.zeros(scale.numel(), dtype=torch.long)
-            qweight = torch._make_per_channel_quantized_tensor(weight.qdata.to(torch.int8), scale, zero, 0)
+            qweight = torch._make_per_channel_quantized_tensor(weight.qdata, scale, zero, 0)
             fast = DynamicLinear(child.in_features, child.out_features, bias_=child.bias is not None, dtype=torch.qint8)
             fast.set_weight_bias(qweight, None if child.bias is None else child.bias.float())
-            setattr(parent, name, _OutputDtype(fast, weight.dtype))
+            setattr(parent, name, _SameDtype(fast))
             swapped += 1
     return swapped
 
 
-class _OutputDtype(nn.Module):
+class _SameDtype(nn.Module):
     """A dynamic int8 linear takes and returns float32; the model around it may run in bf16."""
 
-    def __init__(self, linear: nn.Module, dtype: torch.dtype) -> None:
+    def __init__(self, linear: nn.Module) -> None:
         super().__init__()
-        self.linear, self.dtype = linear, dtype
+        self.linear = linear
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear(x.float()).to(x.dtype)

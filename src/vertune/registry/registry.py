@@ -31,7 +31,9 @@ from vertune.registry.store import StaleWrite, Store
 from vertune.workspace import file_sha256
 
 VERSION_DIGITS = 6
+GC_GRACE_SECONDS = 3600.0  # longer than any publish's uploads
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _REF = re.compile(r"^(?P<name>[^@]+)(?:@(?P<target>[^@]+))?$")
 
 
@@ -82,9 +84,10 @@ class Registry:
             if version.manifest["content_id"] == content:
                 return version, False
         for entry, path in zip(files, paths):
-            key = f"{name}/blobs/{entry['sha256']}"
-            if not self.store.exists(key):
-                self.store.upload(key, path)
+            # Uploaded even when present: the write makes the blob young, and gc leaves young blobs
+            # to the publisher in flight (an old one skipped here could be collected before the
+            # manifest lists it). Identical content returned above, so this re-sends only shared files.
+            self.store.upload(f"{name}/blobs/{entry['sha256']}", path)
         manifest = {"name": name, "content_id": content, "files": files, "lineage": lineage or {},
                     "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         number = max((v.number for v in self.versions(name)), default=0) + 1
@@ -101,6 +104,7 @@ class Registry:
 
     def versions(self, name: str) -> list[Version]:
         """Every published version of ``name``, oldest first."""
+        _check_name(name)
         numbers = sorted(int(n.removesuffix(".json")) for n in self.store.names(f"{name}/versions")
                          if re.fullmatch(r"\d+\.json", n))
         return [self.version(name, n) for n in numbers]
@@ -109,6 +113,7 @@ class Registry:
         return [n for n in self.store.names("") if _NAME.match(n) and self.store.names(f"{n}/versions")]
 
     def version(self, name: str, number: int) -> Version:
+        _check_name(name)
         try:
             manifest = json.loads(self.store.read(_manifest_key(name, number)))
         except FileNotFoundError:
@@ -121,6 +126,7 @@ class Registry:
         if not match:
             raise RegistryError(f"bad reference {ref!r}: expected NAME, NAME@VERSION or NAME@ALIAS")
         name, target = match["name"], match["target"]
+        _check_name(name)
         if target is None:
             versions = self.versions(name)
             if not versions:
@@ -137,7 +143,7 @@ class Registry:
         """Every stored file of a version hashed again; the problems found (empty: intact)."""
         version = self.resolve(ref)
         problems = []
-        for entry in version.files:
+        for entry in _checked_files(version):
             key = f"{version.name}/blobs/{entry['sha256']}"
             try:
                 with self.store.open(key) as handle:
@@ -156,8 +162,9 @@ class Registry:
         target = cache / version.name / str(version.number)
         if target.is_dir():  # atomic_dir: an existing folder is a complete, verified download
             return target
+        files = _checked_files(version)  # before anything is written
         with atomic_dir(target) as folder:
-            for entry in version.files:
+            for entry in files:
                 path = folder / entry["path"]
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with self.store.open(f"{version.name}/blobs/{entry['sha256']}") as source, open(path, "wb") as out:
@@ -168,22 +175,26 @@ class Registry:
                                            f"registry ({self.store.url}); the stored copy is corrupted")
         return target
 
-    def gc(self, name: str, apply: bool = False) -> dict[str, list[Any]]:
-        """Versions no alias points to, and blobs no remaining version lists: what is (or, with
-        ``apply``, was) removed. Versions an alias points to are always kept, and so is the
-        newest one (just published, it may not have an alias yet)."""
+    def gc(self, name: str, apply: bool = False, grace_seconds: float = GC_GRACE_SECONDS) -> dict[str, list[Any]]:
+        """Versions nothing needs, and blobs no remaining version lists: what is (or, with
+        ``apply``, was) removed. Kept: every version an alias points to or would roll back to,
+        the newest one (just published, it may have no alias yet), and every blob written in the
+        last ``grace_seconds`` (a publisher in flight uploads before its manifest lists them)."""
+        blobs = self.store.names(f"{name}/blobs")  # listed before the versions: a later upload is young
         versions = self.versions(name)
-        kept = {alias["version"] for a in self.aliases(name) if (alias := self.alias(name, a))}
-        kept |= {versions[-1].number} if versions else set()
+        kept = {versions[-1].number} if versions else set()
+        for alias in self.aliases(name):
+            record = self.alias(name, alias) or {}
+            kept |= {record["version"], *_previous_targets(record)[-1:]} if record else set()
         doomed = [v for v in versions if v.number not in kept]
         live = {f["sha256"] for v in versions if v.number in kept for f in v.files}
-        blobs = [b for b in self.store.names(f"{name}/blobs") if b not in live]
+        unlisted = [b for b in blobs if b not in live and self.store.age_seconds(f"{name}/blobs/{b}") >= grace_seconds]
         if apply:
             for version in doomed:
                 self.store.delete(_manifest_key(name, version.number))
-            for blob in blobs:
+            for blob in unlisted:
                 self.store.delete(f"{name}/blobs/{blob}")
-        return {"versions": [v.number for v in doomed], "blobs": blobs}
+        return {"versions": [v.number for v in doomed], "blobs": unlisted}
 
     # --- aliases -------------------------------------------------------------------------------
 
@@ -191,6 +202,8 @@ class Registry:
         return [n.removesuffix(".json") for n in self.store.names(f"{name}/aliases") if n.endswith(".json")]
 
     def alias(self, name: str, alias: str) -> dict[str, Any] | None:
+        _check_name(name)
+        _check_name(alias)
         try:
             return json.loads(self.store.read(_alias_key(name, alias)))
         except FileNotFoundError:
@@ -218,7 +231,7 @@ class Registry:
         current = self.alias(name, alias)
         if current is None:
             raise RegistryError(f"{name} has no alias {alias!r}")
-        earlier = [h["version"] for h in current["history"][:-1] if h["version"] != current["version"]]
+        earlier = _previous_targets(current)
         if not earlier:
             raise RegistryError(f"{name}@{alias} has no earlier version to roll back to")
         return self.set_alias(name, alias, earlier[-1], expected=current["version"])
@@ -238,6 +251,26 @@ def _revealed(value: Any) -> Any:
     if isinstance(value, list):
         return [_revealed(v) for v in value]
     return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def _previous_targets(record: dict[str, Any]) -> list[int]:
+    """The versions an alias pointed to before its current one, oldest first."""
+    return [h["version"] for h in record["history"][:-1] if h["version"] != record["version"]]
+
+
+def _checked_files(version: Version) -> list[dict[str, Any]]:
+    """A manifest's file entries, refusing a path that would leave the version's folder (or a
+    hash that is not one): the manifest comes from shared storage, and ``pull`` writes where it says."""
+    seen = set()
+    for entry in version.files:
+        path, digest = str(entry.get("path", "")), str(entry.get("sha256", ""))
+        if (not path or path.startswith("/") or "\\" in path or "\0" in path or path in seen
+                or any(part in ("", ".", "..") for part in path.split("/"))):
+            raise RegistryError(f"{version.ref}: the manifest lists an unsafe file path {path!r}; refusing it")
+        if not _SHA256.fullmatch(digest):
+            raise RegistryError(f"{version.ref}: the manifest gives {path!r} the malformed sha256 {digest!r}")
+        seen.add(path)
+    return version.files
 
 
 def content_id(files: list[dict[str, Any]]) -> str:

@@ -12,12 +12,13 @@ backends differ:
   name exists; fsspec's own local ``mode="create"`` checks and writes in two steps).
 - ``swap``: replace an object only if it still holds what the writer read (compare-and-swap),
   so two publishers moving an alias cannot silently overwrite each other. S3: ``PUT`` with
-  ``If-Match: <ETag>``. A folder: a lock file (``O_EXCL``), the check, then ``os.replace``.
+  ``If-Match: <ETag>``. A folder: an OS lock (``flock``), the check, then ``os.replace``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -31,7 +32,6 @@ import fsspec
 
 from vertune.atomic import atomic_open
 
-LOCK_STALE_SECONDS = 30.0  # a lock older than this was left by a killed writer
 
 
 class StaleWrite(RuntimeError):
@@ -65,13 +65,14 @@ class Store:
         return self.fs.open(self.path(key), "rb")
 
     def names(self, prefix: str) -> list[str]:
-        """The names directly under ``prefix`` (empty when it does not exist)."""
+        """The names directly under ``prefix`` (empty when it does not exist), hidden ones left out."""
         self.fs.invalidate_cache(self.path(prefix))
         try:
             entries = self.fs.ls(self.path(prefix), detail=False)
         except FileNotFoundError:
             return []
-        return sorted(entry.rstrip("/").rsplit("/", 1)[-1] for entry in entries)
+        names = (entry.rstrip("/").rsplit("/", 1)[-1] for entry in entries)
+        return sorted(name for name in names if not name.startswith("."))  # in-flight temporaries, lock files
 
     def upload(self, key: str, local_file: Path) -> None:
         """Copy a local file to ``key``, whole or not at all: a blob that exists is complete, so a
@@ -84,6 +85,14 @@ class Store:
                 shutil.copyfileobj(source, handle, 1 << 20)
             return
         self.fs.put_file(str(local_file), self.path(key))
+
+    def age_seconds(self, key: str) -> float:
+        """Seconds since ``key`` was last written (gc leaves young blobs to a publisher in flight)."""
+        self.fs.invalidate_cache(self.path(key))
+        info = self.fs.info(self.path(key))
+        modified = info.get("LastModified") or info.get("mtime") or info.get("created")
+        stamp = modified.timestamp() if hasattr(modified, "timestamp") else float(modified)
+        return time.time() - stamp
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -180,25 +189,22 @@ def _temporary_copy(target: Path, data: bytes) -> Iterator[str]:
 
 @contextlib.contextmanager
 def _lock(target: Path, wait_seconds: float = 10.0) -> Iterator[None]:
-    """An exclusive lock file beside ``target``; one left by a killed writer expires."""
-    lock = target.with_name(target.name + ".lock")
+    """An exclusive OS lock (``flock``) on a lock file beside ``target``. The file is never
+    deleted and the kernel releases the lock when its holder dies, so there is no staleness to
+    guess: a writer killed while holding it blocks no one, and a slow live one is never robbed."""
+    lock = target.with_name(f".{target.name}.lock")  # hidden: listings leave it out
+    lock.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
-    while True:
+    with open(lock, "a+b") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StaleWrite(f"{target} is locked by another writer ({lock})") from None
+                time.sleep(0.05)
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            with contextlib.suppress(FileNotFoundError):
-                if time.time() - lock.stat().st_mtime > LOCK_STALE_SECONDS:
-                    lock.unlink()
-                    continue
-            if time.monotonic() > deadline:
-                raise StaleWrite(f"{target} is locked by another writer ({lock})") from None
-            time.sleep(0.05)
-    try:
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
