@@ -60,6 +60,7 @@ def test_people_after_a_role_word_and_products_after_a_lead_in() -> None:
         ("华夏证券", "公司"), ("李明", "人名"), ("王芳华", "人名"), ("张伟", "人名")]
     assert found("公司的主要产品包括光伏组件、储能电池和逆变器等产品。") == [
         ("光伏组件", "产品"), ("储能电池", "产品"), ("逆变器", "产品")]
+    assert found("主要产品包括液晶电视和等离子电视。") == [("液晶电视", "产品"), ("等离子电视", "产品")]  # 等 starts a word
 
 
 @pytest.mark.parametrize("text", [
@@ -67,6 +68,7 @@ def test_people_after_a_role_word_and_products_after_a_lead_in() -> None:
     "李明认为市场向好。",  # a name with no role word before it is not guessed
     "分析师欧阳娜娜认为",  # a surname the lexicon does not list
     "公司产品销量增长。",  # no product list
+    "主要产品包括的范围进一步扩大。",  # a lead-in that lists nothing
 ])
 def test_no_person_or_product_without_its_shape(text: str) -> None:
     assert [label for _, label in found(text) if label in ("人名", "产品")] == []

@@ -173,7 +173,8 @@ def _product_list(lexicon: Lexicon) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A lead-in with the clause after it (up to punctuation or a list end such as 等), and the
     joiners that cut that clause into items."""
     stops = _PUNCTUATION.replace("、", "")  # the enumeration comma lists items, it does not end the list
-    end = "|".join([alternation(lexicon.product_list_ends), rf"[{stops}]", "$"])
+    # a list end (等, 等产品) ends the list only where the clause ends too: 等离子电视 is an item
+    end = "|".join([rf"(?:{alternation(lexicon.product_list_ends)})(?=[{stops}]|$)", rf"[{stops}]", "$"])
     return (re.compile(rf"(?:{alternation(lexicon.product_lead_ins)})[:：]?([^{stops}]+?)(?={end})"),
             re.compile(alternation(lexicon.product_joiners)))
 
@@ -188,7 +189,7 @@ def _products(text: str, lexicon: Lexicon) -> list[Candidate]:
         start = match.start(1)
         for cut in [*joiner.finditer(text, start, match.end(1)), None]:
             end = cut.start() if cut else match.end(1)
-            if 2 <= end - start <= 12:
+            if 2 <= end - start <= 12 and "的" not in text[start:end]:  # "包括的范围…" lists nothing
                 found.append(Candidate(start, end, "product", PRODUCT_CONFIDENCE))
             start = cut.end() if cut else end
     return found

@@ -89,7 +89,7 @@ def _words(values: list[Any] | None) -> tuple[str, ...]:
 def _surnames(values: list[Any] | str | None) -> tuple[str, ...]:
     """Surnames as a list, or as one string of single-character ones ("王李张刘…")."""
     if isinstance(values, str):
-        return tuple(values)
+        return tuple(ch for ch in values if not ch.isspace() and ch not in ",，、;；")
     return _words(values)
 
 
