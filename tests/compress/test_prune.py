@@ -91,3 +91,16 @@ def test_a_pruned_model_is_smaller_and_reloads_through_from_pretrained_in_a_fres
 def test_pruning_refuses_a_model_without_gated_mlps() -> None:
     with pytest.raises(ValueError, match="no gated MLP"):
         prune_mlp(torch.nn.Sequential(torch.nn.Linear(4, 4)), 0.2, [])
+
+
+def test_pruning_refuses_mlps_of_different_widths() -> None:
+    """Pruning keeps one intermediate_size per model; blocks of other widths (MoE experts) are refused."""
+
+    def block(width: int) -> torch.nn.Module:
+        mlp = torch.nn.Module()
+        mlp.gate_proj, mlp.up_proj, mlp.down_proj = (torch.nn.Linear(8, width), torch.nn.Linear(8, width),
+                                                     torch.nn.Linear(width, 8))
+        return mlp
+
+    with pytest.raises(ValueError, match="not one intermediate_size"):
+        prune_mlp(torch.nn.ModuleList([block(16), block(32)]), 0.2, [torch.ones(16), torch.ones(32)])

@@ -35,3 +35,20 @@ def test_the_folder_lock_keeps_out_a_second_writer_until_the_holder_dies(tmp_pat
     store.swap("fin/aliases/production.json", b'{"version": 2}', store.token("fin/aliases/production.json"))
     assert store.read("fin/aliases/production.json") == b'{"version": 2}'
     assert store.names("fin/aliases") == ["production.json"]  # the lock file is hidden from listings
+
+
+def test_files_in_a_folder_registry_get_the_usual_mode_not_mkstemps_0600(tmp_path: Path) -> None:
+    """Teammates pulling from a shared folder must be able to read what one of them published."""
+    import os
+    import stat
+
+    store = Store(str(tmp_path / "registry"))
+    (tmp_path / "w.bin").write_bytes(b"w")
+    store.upload("fin/blobs/x", tmp_path / "w.bin")
+    store.create("fin/versions/000001.json", b"{}")
+    store.swap("fin/aliases/a.json", b"{}", None)
+    store.swap("fin/aliases/a.json", b"{ }", store.token("fin/aliases/a.json"))
+    mask = os.umask(0)
+    os.umask(mask)
+    for key in ("fin/blobs/x", "fin/versions/000001.json", "fin/aliases/a.json"):
+        assert stat.S_IMODE(Path(store.path(key)).stat().st_mode) == 0o666 & ~mask, key

@@ -70,7 +70,10 @@ def prune_mlp(model: nn.Module, ratio: float, importance: list[torch.Tensor]) ->
         raise ValueError("no gated MLP block (gate_proj/up_proj/down_proj) to prune in this model")
     if len(importance) != len(layers):
         raise ValueError(f"{len(importance)} importance vectors for {len(layers)} MLP blocks")
-    width = layers[0].down_proj.in_features
+    widths = {layer.down_proj.in_features for layer in layers}
+    if len(widths) != 1 or getattr(getattr(model, "config", None), "intermediate_size", None) not in (None, *widths):
+        raise ValueError(f"MLP widths {sorted(widths)} are not one intermediate_size: pruning keeps one width per model")
+    width = widths.pop()
     keep = max(1, round(width * (1.0 - ratio)))
     for layer, score in zip(layers, importance):
         kept = torch.topk(score, keep).indices.sort().values

@@ -34,6 +34,15 @@ from vertune.atomic import atomic_open
 
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_SHARED_MODE = 0o666 & ~_umask()  # what an ordinary file write gets: a shared folder registry stays readable
+
+
 class StaleWrite(RuntimeError):
     """A compare-and-swap found the object changed since it was read."""
 
@@ -83,6 +92,7 @@ class Store:
             target.parent.mkdir(parents=True, exist_ok=True)
             with atomic_open(target, "wb") as handle, open(local_file, "rb") as source:
                 shutil.copyfileobj(source, handle, 1 << 20)
+                os.fchmod(handle.fileno(), _SHARED_MODE)  # readable by the team, as a plain copy would be
             return
         self.fs.put_file(str(local_file), self.path(key))
 
@@ -181,6 +191,7 @@ def _temporary_copy(target: Path, data: bytes) -> Iterator[str]:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), _SHARED_MODE)  # mkstemp makes 0600
         yield tmp
     finally:
         with contextlib.suppress(FileNotFoundError):
