@@ -131,7 +131,16 @@ def test_pull_verifies_every_file_and_names_a_corrupted_one(registry: Registry, 
                                         f"{weights['sha256'][:12]}…"]
     with pytest.raises(ChecksumMismatch, match="model.safetensors"):
         registry.pull("fin@1", tmp_path / "fresh-cache")
-    assert not (tmp_path / "fresh-cache" / "fin" / "1").exists()  # nothing half-downloaded is kept
+    assert not list((tmp_path / "fresh-cache" / "fin").glob("1*"))  # nothing half-downloaded is kept
+
+
+def test_the_pull_cache_never_hands_out_another_registrys_version_of_the_same_number(tmp_path: Path) -> None:
+    one, two = Registry(str(tmp_path / "one")), Registry(str(tmp_path / "two"))
+    one.publish("fin", _model(tmp_path / "a", weights=b"project one"))
+    two.publish("fin", _model(tmp_path / "b", weights=b"project two"))
+    cache = tmp_path / "cache"
+    assert (one.pull("fin@1", cache) / "model.safetensors").read_bytes() == b"project one"
+    assert (two.pull("fin@1", cache) / "model.safetensors").read_bytes() == b"project two"
 
 
 def test_aliases_move_by_compare_and_swap_and_roll_back(registry: Registry, tmp_path: Path) -> None:

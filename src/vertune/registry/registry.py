@@ -156,10 +156,11 @@ class Registry:
         return problems
 
     def pull(self, ref: str, cache: Path) -> Path:
-        """The version's files in ``cache/NAME/VERSION``, downloaded once and every file checked;
+        """The version's files in ``cache/NAME/VERSION-CONTENT``, downloaded once and every file checked;
         ChecksumMismatch names the first corrupted file (nothing is kept then)."""
         version = self.resolve(ref)
-        target = cache / version.name / str(version.number)
+        # Keyed by content too: another registry's fin@1 (another project, a move to S3) is another model.
+        target = cache / version.name / f"{version.number}-{version.manifest['content_id'][:16]}"
         if target.is_dir():  # atomic_dir: an existing folder is a complete, verified download
             return target
         files = _checked_files(version)  # before anything is written
