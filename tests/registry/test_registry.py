@@ -97,6 +97,20 @@ def test_a_publisher_that_loses_the_race_to_a_number_takes_the_next_or_the_winne
     assert not new and version.number == 3 and [v.number for v in registry.versions("fin")] == [1, 2, 3]
 
 
+def test_a_rival_whose_manifest_write_is_still_in_flight_costs_a_number_not_an_error(
+        registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """S3 answers a racing conditional write with 409 before the winner's object is readable."""
+    store, create = registry.store, registry.store.create
+
+    def in_flight(key: str, data: bytes) -> None:
+        monkeypatch.setattr(store, "create", create)
+        raise FileExistsError(key)  # the rival holds number 1, its manifest not readable yet
+
+    monkeypatch.setattr(store, "create", in_flight)
+    version, new = registry.publish("fin", _model(tmp_path / "a"))
+    assert new and version.number == 2
+
+
 def test_a_manifest_path_that_leaves_the_cache_is_refused(registry: Registry, tmp_path: Path) -> None:
     """The manifest comes from shared storage: pull must not write where a tampered one says."""
     registry.publish("fin", _model(tmp_path / "a"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -97,10 +98,20 @@ class Registry:
                 self.store.create(_manifest_key(name, number), body)
                 return Version(name, number, {**manifest, "version": number}), True
             except FileExistsError:  # another publisher took this number first: maybe with this very content
-                winner = self.version(name, number)
-                if winner.manifest["content_id"] == content:
+                winner = self._winner(name, number)
+                if winner is not None and winner.manifest["content_id"] == content:
                     return winner, False
                 number += 1
+
+    def _winner(self, name: str, number: int, tries: int = 5) -> Version | None:
+        """The manifest another publisher holds number ``number`` with; None while its write is
+        still in flight (S3 answers a racing conditional write with 409 before the winner lands)."""
+        for attempt in range(tries):
+            try:
+                return self.version(name, number)
+            except RegistryError:
+                time.sleep(0.1 * (attempt + 1))
+        return None
 
     def versions(self, name: str) -> list[Version]:
         """Every published version of ``name``, oldest first."""

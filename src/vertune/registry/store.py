@@ -169,7 +169,8 @@ def _protocols(fs: fsspec.AbstractFileSystem) -> tuple[str, ...]:
 
 
 def _precondition_failed(error: Exception) -> bool:
-    """Whether an S3 error is a refused conditional write (HTTP 412, or 409 for a racing create)."""
+    """Whether an S3 error is a refused conditional write: 412, or 409 ConditionalRequestConflict
+    (a competing conditional write still in flight; the caller treats the name as taken)."""
     seen: BaseException | None = error
     while seen is not None:  # s3fs re-raises botocore's ClientError as an OSError; look through the chain
         if isinstance(seen, FileExistsError):
