@@ -118,14 +118,8 @@ class Store:
             with _temporary_copy(target, data) as tmp:
                 os.link(tmp, target)  # atomic, and fails when the name exists
             return
-        try:
-            self.fs.pipe_file(self.path(key), data, mode="create")
-        except Exception as error:
-            if _precondition_failed(error):
-                raise FileExistsError(f"{self.url}/{key} exists") from None
-            raise
-        finally:
-            self.fs.invalidate_cache(self.path(key))
+        if not self._put_if(key, data, mode="create"):  # If-None-Match: *
+            raise FileExistsError(f"{self.url}/{key} exists")
 
     def token(self, key: str) -> str | None:
         """What ``swap`` compares: the object's ETag on S3, its content hash on a folder; None if absent."""
@@ -153,11 +147,17 @@ class Store:
                 with _temporary_copy(target, data) as tmp:
                     os.replace(tmp, target)
             return
+        if not self._put_if(key, data, IfMatch=expected):
+            raise StaleWrite(f"{self.url}/{key} changed since it was read")
+
+    def _put_if(self, key: str, data: bytes, **condition: Any) -> bool:
+        """One conditional S3 PUT; False when the store refused it because the condition failed."""
         try:
-            self.fs.pipe_file(self.path(key), data, IfMatch=expected)
+            self.fs.pipe_file(self.path(key), data, **condition)
+            return True
         except Exception as error:
             if _precondition_failed(error):
-                raise StaleWrite(f"{self.url}/{key} changed since it was read") from None
+                return False
             raise
         finally:
             self.fs.invalidate_cache(self.path(key))
