@@ -36,6 +36,15 @@ def test_publish_numbers_versions_and_lists_every_file_with_its_checksum(registr
     assert registry.resolve("fin").number == 2  # a bare name is the newest version
 
 
+def test_hidden_files_are_not_published(registry: Registry, tmp_path: Path) -> None:
+    folder = _model(tmp_path / "a")
+    (folder / ".env").write_text("HF_TOKEN=secret", encoding="utf-8")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config").write_text("[core]", encoding="utf-8")
+    version, _ = registry.publish("fin", folder)
+    assert sorted(f["path"] for f in version.files) == ["config.json", "model.safetensors", "tokenizer/tokenizer.json"]
+
+
 def test_identical_content_is_the_same_version_not_a_copy(registry: Registry, tmp_path: Path) -> None:
     first, _ = registry.publish("fin", _model(tmp_path / "a"))
     again, new = registry.publish("fin", _model(tmp_path / "copy"))  # same files, another folder

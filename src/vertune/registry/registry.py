@@ -72,10 +72,11 @@ class Registry:
     # --- versions ------------------------------------------------------------------------------
 
     def publish(self, name: str, folder: Path, lineage: dict[str, Any] | None = None) -> tuple[Version, bool]:
-        """Publish every file of ``folder`` as the next version of ``name``; returns the version
+        """Publish every file of ``folder`` (hidden ones left out) as the next version of ``name``; returns the version
         and whether it is new (False: identical content was published before as that version)."""
         _check_name(name)
-        paths = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+        paths = [p for p in sorted(folder.rglob("*"))  # hidden files (.env, .git/) are no part of a model
+                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
         files = [{"path": p.relative_to(folder).as_posix(), "sha256": file_sha256(p), "size": p.stat().st_size}
                  for p in paths]
         if not files:
