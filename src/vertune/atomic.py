@@ -35,7 +35,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
         raise
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (reading it means setting it: it is put straight back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -62,7 +63,7 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a published folder gets the usual mode
+    os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700; a published folder gets the usual mode
     try:
         yield tmp
         old = target.with_name(f".{target.name}.old")

@@ -181,9 +181,8 @@ class Registry:
                 path = folder / entry["path"]
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with self.store.open(f"{version.name}/blobs/{entry['sha256']}") as source, open(path, "wb") as out:
-                    while chunk := source.read(1 << 20):
-                        out.write(chunk)
-                if file_sha256(path) != entry["sha256"]:
+                    digest = _sha256_stream(source, out)  # hashed as it is written, not read back
+                if digest != entry["sha256"]:
                     raise ChecksumMismatch(f"{version.ref}: {entry['path']} does not match its checksum in the "
                                            f"registry ({self.store.url}); the stored copy is corrupted")
         return target
@@ -196,9 +195,8 @@ class Registry:
         blobs = self.store.names(f"{name}/blobs")  # listed before the versions: a later upload is young
         versions = self.versions(name)
         kept = {versions[-1].number} if versions else set()
-        for alias in self.aliases(name):
-            record = self.alias(name, alias) or {}
-            kept |= {record["version"], *_previous_targets(record)[-1:]} if record else set()
+        for record in filter(None, (self.alias(name, alias) for alias in self.aliases(name))):
+            kept |= {record["version"], *_previous_targets(record)[-1:]}
         doomed = [v for v in versions if v.number not in kept]
         live = {f["sha256"] for v in versions if v.number in kept for f in v.files}
         unlisted = [b for b in blobs if b not in live and self.store.age_seconds(f"{name}/blobs/{b}") >= grace_seconds]
@@ -305,8 +303,11 @@ def _check_name(name: str) -> None:
         raise RegistryError(f"bad name {name!r}: letters, digits, '.', '_' and '-', starting with a letter or digit")
 
 
-def _sha256_stream(handle: Any) -> str:
+def _sha256_stream(handle: Any, copy_to: Any = None) -> str:
+    """The sha256 of a stream read to its end, also written to ``copy_to`` when given."""
     digest = hashlib.sha256()
     while chunk := handle.read(1 << 20):
         digest.update(chunk)
+        if copy_to is not None:
+            copy_to.write(chunk)
     return digest.hexdigest()

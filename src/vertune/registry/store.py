@@ -30,17 +30,11 @@ from typing import Any
 
 import fsspec
 
-from vertune.atomic import atomic_open
+from vertune.atomic import atomic_open, current_umask
 
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_SHARED_MODE = 0o666 & ~_umask()  # what an ordinary file write gets: a shared folder registry stays readable
+_SHARED_MODE = 0o666 & ~current_umask()  # what an ordinary file write gets: a shared folder registry stays readable
 
 
 class StaleWrite(RuntimeError):
@@ -60,10 +54,6 @@ class Store:
         return f"{self.root}/{key}" if key else self.root
 
     # --- plain reads and writes (every backend alike) ------------------------------------------
-
-    def exists(self, key: str) -> bool:
-        self.fs.invalidate_cache(self.path(key))
-        return bool(self.fs.exists(self.path(key)))
 
     def read(self, key: str) -> bytes:
         """The object's bytes; FileNotFoundError when there is none."""
