@@ -216,6 +216,10 @@ class TrainingConfig(Section):
     """Tokens per training sample (prompt + answer), by the model's tokenizer: prepare rejects longer
     samples with the reason, train truncates (and counts) any that a different tokenizer makes longer."""
     max_steps: int | None = Field(default=None, ge=1)
+    loss_average: Literal["token", "sample"] = "token"
+    """How a step's loss averages: over its answer tokens (the field's default), or over its samples,
+    each sample's tokens averaged first, so that in a multi-task mix a one-token label answer weighs
+    as much as a 200-token JSON answer (train only; validation loss stays per token)."""
     warmup_ratio: float = Field(default=0.03, ge=0.0, lt=1.0)
     weight_decay: float = Field(default=0.0, ge=0.0)
     lr_scheduler: Literal["cosine", "linear", "constant"] = "cosine"

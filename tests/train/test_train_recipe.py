@@ -92,11 +92,11 @@ def test_out_of_memory_retries_with_half_micro_batches_and_the_same_update(tmp_p
 
     real, calls = recipe.token_loss_sum, []
 
-    def flaky(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def flaky(model: torch.nn.Module, batch: dict[str, torch.Tensor], per_sample: bool = False) -> torch.Tensor:
         calls.append(len(batch["input_ids"]))
         if len(calls) == 2:
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return real(model, batch)
+        return real(model, batch, per_sample)
 
     monkeypatch.setattr(recipe, "token_loss_sum", flaky)
     retried = train(data, [], config, tmp_path / "oom", tmp_path / "ckpt-oom")
@@ -107,12 +107,13 @@ def test_out_of_memory_retries_with_half_micro_batches_and_the_same_update(tmp_p
     assert retried.final_train_loss == pytest.approx(plain.final_train_loss, rel=1e-5)
 
 
-def test_gradient_accumulation_gives_the_same_update_as_one_big_batch(tmp_path: Path) -> None:
-    data = varied_samples(8)
+@pytest.mark.parametrize("average", ["token", "sample"])
+def test_gradient_accumulation_gives_the_same_update_as_one_big_batch(average: str, tmp_path: Path) -> None:
+    data = varied_samples(8, long_answers=True)
     runs = {}
     for batch, accumulation in ((8, 1), (2, 4)):
         config = tiny_config(max_steps=1, batch_size=batch, gradient_accumulation=accumulation, precision="fp32",
-                             warmup_ratio=0.0, lr_scheduler="constant")
+                             warmup_ratio=0.0, lr_scheduler="constant", loss_average=average)
         config.lora.dropout = 0.0
         runs[batch] = train(data, [], config, tmp_path / f"out{batch}", tmp_path / f"ckpt{batch}")
     assert runs[8].final_train_loss == pytest.approx(runs[2].final_train_loss, rel=1e-5)
@@ -226,11 +227,17 @@ def test_the_loss_scores_exactly_the_labelled_tokens(with_head: bool, monkeypatc
 
     model, tokenizer = build_model(tiny_config(), precision="no")
     model.eval()
-    batch = collate(encode(varied_samples(6), tokenizer, 512).examples, tokenizer.pad_token_id)
+    batch = collate(encode(varied_samples(6, long_answers=True), tokenizer, 512).examples, tokenizer.pad_token_id)
+    labels = batch["labels"][:, 1:]
     with torch.no_grad():
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-        expected = torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), batch["labels"][:, 1:].flatten(),
-                                                     ignore_index=IGNORE, reduction="sum")
+        per_token = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels, ignore_index=IGNORE,
+                                                      reduction="none")
+        counts = (labels != IGNORE).sum(dim=1)
+        assert len(set(counts.tolist())) > 1  # answers of different lengths, so the two averages differ
         if not with_head:  # a model without an output-embedding accessor scores every kept position
             monkeypatch.setattr(type(model.get_base_model()), "get_output_embeddings", lambda self: None)
-        assert torch.allclose(recipe.token_loss_sum(model, batch), expected, rtol=1e-5)
+        assert torch.allclose(recipe.token_loss_sum(model, batch), per_token.sum(), rtol=1e-5)
+        row_means = per_token.sum(dim=1) / counts
+        assert torch.allclose(recipe.token_loss_sum(model, batch, per_sample=True), row_means.sum(), rtol=1e-5)
+    assert recipe._targets(batch) == int(counts.sum()) and recipe._targets(batch, per_sample=True) == len(counts)

@@ -17,10 +17,13 @@ def chat(user: str, answer: str, system: str | None = SYSTEM) -> Sample:
     return Sample(task="intent", messages=messages)
 
 
-def varied_samples(count: int, seed: int = 0) -> list[Sample]:
-    """Chat samples of varied length (1 to 10 repeats of a phrase)."""
+def varied_samples(count: int, seed: int = 0, long_answers: bool = False) -> list[Sample]:
+    """Chat samples of varied length (1 to 10 repeats of a phrase); ``long_answers`` mixes answers of
+    1 to 6 phrases among the one-word ones, so that per-token and per-sample averages differ."""
     rng = random.Random(seed)
-    return [chat("查询账户余额。" * rng.randint(1, 10) + f"编号{i}", rng.choice(["查询", "转账", "挂失"]))
+    answers = ["查询", "转账", "挂失"]
+    return [chat("查询账户余额。" * rng.randint(1, 10) + f"编号{i}",
+                 rng.choice(answers) + ("，金额5000元" * rng.randint(0, 5) if long_answers else ""))
             for i in range(count)]
 
 

@@ -11,7 +11,9 @@
 
 The loss of a step is the mean over *all* answer tokens of the step, whatever micro-batch they
 fell in (not a mean of per-micro-batch means), so accumulation, the OOM split and the number of
-processes never change the gradient.
+processes never change the gradient. With ``training.loss_average: sample`` it is the mean over the
+step's samples of each sample's mean token loss instead: every sample weighs the same whatever the
+length of its answer, so a one-token label is not outweighed by a long JSON answer.
 """
 
 from __future__ import annotations
@@ -134,7 +136,8 @@ def train(
     monitor = Monitor(output_dir, total_steps, state.history, console, live=live, enabled=accelerator.is_main_process)
 
     # 3-4. Train --------------------------------------------------------------------------------
-    run = _Run(accelerator, model, optimizer, scheduler, examples, tokenizer.pad_token_id, monitor, state)
+    run = _Run(accelerator, model, optimizer, scheduler, examples, tokenizer.pad_token_id, monitor, state,
+               per_sample=t.loss_average == "sample")
     plan: list[Step] = []
     try:
         while state.step < total_steps and not state.stopped_early:
@@ -223,6 +226,7 @@ class _Run:
     pad_id: int
     monitor: Monitor
     state: ckpt.TrainState
+    per_sample: bool = False  # training.loss_average == "sample"
 
     def optimizer_step(self, step: Step) -> tuple[float, float, float, int]:
         """Accumulate the step's micro-batches and update; on OOM retry with halved micro-batches.
@@ -248,10 +252,11 @@ class _Run:
         accelerator = self.accelerator
         mine = _shard(micro, accelerator)
         batches = [(collate([self.examples[i] for i in batch], self.pad_id), weight) for batch, weight in mine]
-        counted = torch.tensor([sum(_targets(b) * w for b, w in batches)], device=accelerator.device)
+        counted = torch.tensor([sum(_targets(b, self.per_sample) * w for b, w in batches)], device=accelerator.device)
         targets = accelerator.reduce(counted, "sum").item()
         # accelerate divides by the accumulation steps and DDP averages over processes: undo both,
-        # so the gradient is that of (sum of token losses of the whole step) / (its token count).
+        # so the gradient is that of (sum of token losses of the whole step) / (its token count)
+        # (per sample: of the sum of per-sample mean losses / the step's sample count).
         scale = accelerator.gradient_accumulation_steps * accelerator.num_processes / max(targets, 1)
         loss_sum = torch.zeros((), device=accelerator.device)
         tokens = 0
@@ -259,7 +264,7 @@ class _Run:
             last = i == len(batches) - 1
             accelerator.sync_gradients = last
             with contextlib.nullcontext() if last else accelerator.no_sync(self.model):
-                step_loss = token_loss_sum(self.model, batch) * weight
+                step_loss = token_loss_sum(self.model, batch, self.per_sample) * weight
                 accelerator.backward(step_loss * scale)
             loss_sum += step_loss.detach()
             tokens += int(batch["attention_mask"].sum()) * weight
@@ -296,8 +301,11 @@ def store_frozen_matmuls_in_autocast_dtype(model: torch.nn.Module, precision: st
     return cast
 
 
-def token_loss_sum(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+def token_loss_sum(model: torch.nn.Module, batch: dict[str, torch.Tensor], per_sample: bool = False) -> torch.Tensor:
     """Summed next-token cross-entropy over the labelled tokens of a micro-batch.
+
+    ``per_sample``: each row's tokens weigh 1 / (its labelled-token count), so the sum is that of
+    the rows' mean losses (divide by the row count, not the token count, for the mean).
 
     The output projection and the cross-entropy run on the labelled tokens only: in SFT most
     positions are prompt, and the projection is a large share of the compute (a quarter of
@@ -321,8 +329,14 @@ def token_loss_sum(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> to
         if hook is not None:
             hook.remove()
     if hook is None:  # a model without an output-embedding accessor: every kept position is scored
-        return F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE, reduction="sum")
-    return F.cross_entropy(logits.float(), targets[labelled], reduction="sum")
+        losses = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE,
+                                 reduction="none")[labelled.flatten()]
+    else:
+        losses = F.cross_entropy(logits.float(), targets[labelled], reduction="none")
+    if per_sample:  # losses are in row-major order of the labelled positions
+        counts = labelled.sum(dim=1, keepdim=True).expand_as(labelled)[labelled]
+        losses = losses / counts
+    return losses.sum()
 
 
 @torch.no_grad()
@@ -372,8 +386,10 @@ def _shard(micro: Step, accelerator: Accelerator) -> list[tuple[list[int], int]]
     return mine or [(micro[0], 0)]
 
 
-def _targets(batch: dict[str, torch.Tensor]) -> int:
-    return int((batch["labels"][:, 1:] != IGNORE).sum())
+def _targets(batch: dict[str, torch.Tensor], per_sample: bool = False) -> int:
+    """The step loss's divisor: labelled tokens, or per sample the rows that have one."""
+    labelled = batch["labels"][:, 1:] != IGNORE
+    return int(labelled.any(dim=1).sum()) if per_sample else int(labelled.sum())
 
 
 def _make_accelerator(precision: str, accumulation: int) -> Accelerator:
