@@ -36,7 +36,7 @@ def _report(ws: Path) -> dict:
 
 @pytest.mark.slow
 def test_demo_runs_the_life_cycle_on_the_trained_base(demo: Path) -> None:
-    for stage in ("ingest", "preprocess", "annotate", "prepare", "train", "eval"):
+    for stage in ("ingest", "preprocess", "annotate", "prepare", "train", "eval", "compress"):
         assert (demo / stage / "manifest.json").exists(), stage
     report = json.loads((demo / "train" / "training_report.json").read_text(encoding="utf-8"))
     # The example runs the seed's LoRA recipe (r=16, alpha=32), on all linear layers at lr 5e-3 for
@@ -47,6 +47,15 @@ def test_demo_runs_the_life_cycle_on_the_trained_base(demo: Path) -> None:
     assert report["data"]["max_length"] == 512 and report["data"]["truncated"] == 0
     assert (demo / "eval" / "report.html").stat().st_size > 10_000
     assert (demo / "train" / "loss_curve.png").exists()
+
+
+@pytest.mark.slow
+def test_demo_compresses_and_chooses_int8_within_the_tolerance(demo: Path) -> None:
+    report = json.loads((demo / "compress" / "report.json").read_text(encoding="utf-8"))
+    variants = report["variants"]
+    assert list(variants) == ["tuned", "merged", "pruned", "int8", "pruned_int8"]
+    assert variants["int8"]["cost"]["disk_bytes"] <= 0.55 * variants["merged"]["cost"]["disk_bytes"]
+    assert report["selected"] == "int8" and variants["int8"]["passes"]
 
 
 @pytest.mark.slow

@@ -120,7 +120,18 @@ def _run(config_path: Path, wanted: Sequence[str] | None, force: Sequence[str],
     _summary(outcomes, workspace)
     if any(o.stage == "eval" and o.action in ("ran", "skipped") for o in outcomes):
         _eval_results(workspace)
+    if any(o.stage == "compress" and o.action in ("ran", "skipped") for o in outcomes):
+        _compress_results(workspace)
     return outcomes
+
+
+def _compress_results(workspace: Workspace) -> None:
+    """Print each compressed variant's size, speed and verdict after a run."""
+    from vertune.compress.report import REPORT_JSON, results_table
+
+    report = workspace.stage_dir("compress") / REPORT_JSON
+    if report.exists():
+        out.print(results_table(json.loads(report.read_text(encoding="utf-8"))))
 
 
 def _eval_results(workspace: Workspace) -> None:

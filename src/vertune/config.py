@@ -262,7 +262,16 @@ class CompressionConfig(Section):
 
     quantize: Literal["none", "int8"] = "int8"
     prune_ratio: float = Field(default=0.2, ge=0.0, lt=1.0)
+    """Share of every MLP block's neurons removed (0: no pruned variants)."""
     distill: DistillConfig = Field(default_factory=DistillConfig)
+    publish: Literal["auto", "merged", "int8", "pruned", "pruned_int8"] = "auto"
+    """The variant the publish stage versions; ``auto``: the smallest on disk within the tolerance."""
+    max_quality_drop: float = Field(default=0.01, ge=0.0, le=1.0)
+    """Tolerance: how far a domain task's primary metric (0-1) may fall below the tuned model's."""
+    max_perplexity_increase: float = Field(default=0.02, ge=0.0)
+    """Tolerance: relative rise of the gold answers' perplexity over the tuned model's."""
+    max_items_per_task: int | None = Field(default=None, ge=1)
+    """Domain test items per task that measure each variant (None: ``evaluation.max_items_per_task``)."""
 
 
 class RegistryConfig(Section):

@@ -84,6 +84,12 @@ def _train_params(config: Config) -> Any:
             "training": _section("training", "save_steps", "save_total_limit")(config)}
 
 
+def _compress_params(config: Config) -> Any:
+    """Compression's own section and the evaluation settings its quality figures depend on."""
+    return {"compression": public_dump(config, "compression"),
+            "evaluation": {k: public_dump(config, "evaluation")[k] for k in ("max_new_tokens", "max_items_per_task")}}
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", "read every source into Document records", target="vertune.data.stages:ingest_stage",
           inputs=_source_files, params=_section("sources")),
@@ -101,8 +107,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("eval", "domain, general and robustness suites; base vs tuned report", after=("train",),
           target="vertune.evaluate.stage:eval_stage",
           params=_section("evaluation", "concurrency"), conserves_items=False),
-    Stage("compress", "merge, INT8 quantisation, pruning, distillation", after=("eval",),
-          params=_section("compression"), conserves_items=False),
+    Stage("compress", "merge, INT8 quantisation, structured pruning; size, speed and quality report", after=("eval",),
+          target="vertune.compress.stage:compress_stage", params=_compress_params, conserves_items=False),
     Stage("publish", "version the model in the registry", after=("compress",),
           params=_section("registry"), conserves_items=False),
     Stage("serve", "REST + gRPC serving of a published version", after=("publish",),

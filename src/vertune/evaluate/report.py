@@ -23,7 +23,7 @@ from vertune.evaluate.evaluation import Evaluation
 
 REPORT_JSON, REPORT_HTML, PREDICTIONS = "report.json", "report.html", "predictions.jsonl"
 
-_STYLE = """
+STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; vertical-align: top; }
@@ -46,7 +46,7 @@ def write_report(evaluation: Evaluation, out_dir: Path, title: str = "vertune ev
     return page
 
 
-def _number(value: float | None) -> str:
+def format_metric(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
@@ -58,7 +58,7 @@ def _delta(value: float | None, lower_is_better: bool = False) -> str:
     return f'<td class="{css}">{value:+.4f}</td>'
 
 
-def _table(header: Iterable[str], rows: Iterable[str]) -> str:
+def html_table(header: Iterable[str], rows: Iterable[str]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
@@ -76,14 +76,14 @@ def _task_tables(tasks: Mapping[str, Any], models: list[str], reference: str) ->
     rows = []
     for task, summary in tasks.items():
         for metric in summary["metrics"][reference]:
-            values = "".join(f"<td>{_number(summary['metrics'][m].get(metric))}</td>" for m in models)
-            floors = "".join(f"<td>{_number(summary.get('baselines', {}).get(b, {}).get(metric))}</td>" for b in trivial)
+            values = "".join(f"<td>{format_metric(summary['metrics'][m].get(metric))}</td>" for m in models)
+            floors = "".join(f"<td>{format_metric(summary.get('baselines', {}).get(b, {}).get(metric))}</td>" for b in trivial)
             deltas = "".join(_delta(summary["delta"].get(m, {}).get(metric), metric == "perplexity") for m in others)
             mark = " ★" if metric == summary["primary"] else ""
             rows.append(f"<tr><td>{html.escape(task)}</td><td>{html.escape(summary['type'])}</td>"
                         f"<td>{summary['n']}</td><td>{html.escape(metric)}{mark}</td>{values}{floors}{deltas}</tr>")
     header = ["task", "type", "n", "metric", *models, *(f"trivial: {b}" for b in trivial), *(f"Δ {m}" for m in others)]
-    return _table(header, rows)
+    return html_table(header, rows)
 
 
 def _worst_examples(tasks: Mapping[str, Any], models: list[str]) -> str:
@@ -94,11 +94,11 @@ def _worst_examples(tasks: Mapping[str, Any], models: list[str]) -> str:
             replies = "".join(
                 f'<td class="text">{html.escape(example["replies"][m])}'
                 f'{html.escape(" [" + example["errors"][m] + "]") if m in example["errors"] else ""}'
-                f'<br>score {_number(example["scores"][m])}</td>' for m in models)
+                f'<br>score {format_metric(example["scores"][m])}</td>' for m in models)
             rows.append(f'<tr><td class="text">{html.escape(example["prompt"])}</td>'
                         f'<td class="text">{html.escape(example["gold"])}</td>{replies}</tr>')
         blocks.append(f"<details><summary>{html.escape(task)}</summary>"
-                      f"{_table(['prompt (end)', 'gold', *models], rows)}</details>")
+                      f"{html_table(['prompt (end)', 'gold', *models], rows)}</details>")
     return "".join(blocks)
 
 
@@ -131,7 +131,7 @@ def render_html(summary: Mapping[str, Any], title: str) -> str:
     models = list(summary["models"])
     reference = summary["reference"]
     parts = [f"<h1>{html.escape(title)}</h1>", "<h2>Models</h2>",
-             _table(["label", "model", "seconds", "failed requests"],
+             html_table(["label", "model", "seconds", "failed requests"],
                     (f"<tr><td>{html.escape(name)}</td><td class=\"text\">{html.escape(m['spec'])}</td>"
                      f"<td>{m['seconds']}</td><td>{m['failures']}</td></tr>" for name, m in summary["models"].items())),
              f"<p>Deltas are against <b>{html.escape(reference)}</b>; ★ marks each task's headline metric. "
@@ -156,8 +156,8 @@ def render_html(summary: Mapping[str, Any], title: str) -> str:
     if "robustness" in summary:
         robust = summary["robustness"]
         rows = (f"<tr><td>{html.escape(name)}</td><td>{p['n']}</td>"
-                + "".join(f"<td>{_number(p['original'][m])}</td><td>{_number(p['perturbed'][m])}</td>"
-                          f"<td>{_number(p['drop'][m])}</td>" for m in models) + "</tr>"
+                + "".join(f"<td>{format_metric(p['original'][m])}</td><td>{format_metric(p['perturbed'][m])}</td>"
+                          f"<td>{format_metric(p['drop'][m])}</td>" for m in models) + "</tr>"
                 for name, p in robust["perturbations"].items())
         header = ["perturbation", "n", *(f"{m} {col}" for m in models for col in ("original", "perturbed", "drop"))]
         parts += ["<h2>Robustness</h2>",
@@ -165,7 +165,11 @@ def render_html(summary: Mapping[str, Any], title: str) -> str:
                   "on their perturbed copies (positive: worse when perturbed).</p>",
                   _chart({n: p["drop"] for n, p in robust["perturbations"].items()},
                          "Robustness: drop per perturbation", "score drop"),
-                  _table(header, rows)]
-    body = "\n".join(parts)
+                  html_table(header, rows)]
+    return html_page(title, "\n".join(parts))
+
+
+def html_page(title: str, body: str) -> str:
+    """A self-contained page: ``body`` (HTML) under ``title``, with the reports' inline styles."""
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{_STYLE}</style></head><body>{body}</body></html>\n")
+            f"<style>{STYLE}</style></head><body>{body}</body></html>\n")

@@ -37,8 +37,11 @@ Progress = Callable[[int], None]
 
 def tuned_spec(config: Config, workspace: Workspace) -> str:
     """The model spec of the tuned model (see the module doc)."""
-    if config.evaluation.endpoint:
-        return config.evaluation.endpoint
+    return config.evaluation.endpoint or trained_spec(workspace)
+
+
+def trained_spec(workspace: Workspace) -> str:
+    """The spec of the train stage's model: its adapter on the base, else its full or merged model."""
     train = workspace.stage_dir("train")
     for folder, prefix in TRAINED:
         if (train / folder).is_dir():
