@@ -27,6 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
                           env=env, capture_output=True, text=True, timeout=1500)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "demo finished" in done.stdout and "trivial" in done.stdout  # the results table is printed
+    assert "finance-demo@1 (int8) published" in done.stdout  # and where the version went
     return tmp_path / "ws"
 
 
@@ -36,7 +37,7 @@ def _report(ws: Path) -> dict:
 
 @pytest.mark.slow
 def test_demo_runs_the_life_cycle_on_the_trained_base(demo: Path) -> None:
-    for stage in ("ingest", "preprocess", "annotate", "prepare", "train", "eval", "compress"):
+    for stage in ("ingest", "preprocess", "annotate", "prepare", "train", "eval", "compress", "publish"):
         assert (demo / stage / "manifest.json").exists(), stage
     report = json.loads((demo / "train" / "training_report.json").read_text(encoding="utf-8"))
     # The example runs the seed's LoRA recipe (r=16, alpha=32), on all linear layers at lr 5e-3 for
@@ -56,6 +57,18 @@ def test_demo_compresses_and_chooses_int8_within_the_tolerance(demo: Path) -> No
     assert list(variants) == ["tuned", "merged", "pruned", "int8", "pruned_int8"]
     assert variants["int8"]["cost"]["disk_bytes"] <= 0.55 * variants["merged"]["cost"]["disk_bytes"]
     assert report["selected"] == "int8" and variants["int8"]["passes"]
+
+
+@pytest.mark.slow
+def test_demo_publishes_the_int8_model_as_version_1_aliased_production(demo: Path) -> None:
+    from vertune.registry import Registry
+
+    registry = Registry(str(demo.parent / "registry"))  # `vertune demo --workspace W` keeps versions in W/../registry
+    version = registry.resolve("finance-demo@production")
+    assert version.number == 1 and version.manifest["lineage"]["variant"] == "int8"
+    assert set(version.manifest["lineage"]["eval"]) == set(TASKS) and registry.verify("finance-demo@1") == []
+    published = json.loads((demo / "publish" / "published.json").read_text(encoding="utf-8"))
+    assert published["ref"] == "finance-demo@1" and published["alias_moved"]
 
 
 @pytest.mark.slow

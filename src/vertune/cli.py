@@ -122,7 +122,20 @@ def _run(config_path: Path, wanted: Sequence[str] | None, force: Sequence[str],
         _eval_results(workspace)
     if any(o.stage == "compress" and o.action in ("ran", "skipped") for o in outcomes):
         _compress_results(workspace)
+    if any(o.stage == "publish" and o.action in ("ran", "skipped") for o in outcomes):
+        _published(workspace)
     return outcomes
+
+
+def _published(workspace: Workspace) -> None:
+    """Say which version publish made (or found) and where it lives."""
+    path = workspace.stage_dir("publish") / "published.json"
+    if path.exists():
+        record = json.loads(path.read_text(encoding="utf-8"))
+        alias = f", {record['name']}@{record['alias']} → {record['version']}" if record["alias"] else ""
+        state = "published" if record["new"] else "already published (same content)"
+        out.print(f"[green]✓[/green] {record['ref']} ({record['variant']}) {state} in {record['url']}{alias}",
+                  highlight=False)
 
 
 def _compress_results(workspace: Workspace) -> None:
@@ -202,7 +215,7 @@ def _stage_command(name: str) -> None:
     app.command(name)(command)
 
 
-for _name in ("ingest", "preprocess", "annotate", "prepare", "compress", "publish", "serve", "loop"):
+for _name in ("ingest", "preprocess", "annotate", "prepare", "compress", "serve", "loop"):
     _stage_command(_name)
 
 
@@ -244,6 +257,18 @@ def eval_command(
     out.print(f"[green]✓[/green] comparison report: {report}")
 
 
+@app.command("publish")
+def publish_command(
+    config: ConfigOption = Path(DEFAULT_CONFIG),
+    force: ForceOption = False,
+    override_gate: Annotated[bool, typer.Option(
+        "--override-gate", help="Publish even if the model scores below the version registry.alias points to "
+        "(the version's lineage records it).")] = False,
+) -> None:
+    """Version the chosen compressed variant in the registry, behind the eval gate, and move registry.alias."""
+    _run_stage_command("publish", config, force or override_gate, {"override_gate": True} if override_gate else None)
+
+
 def example_config() -> Path:
     """The embedded finance example's config: in the current folder's checkout or beside the package."""
     candidates = [Path.cwd() / "examples/finance/vertune.yaml",
@@ -262,6 +287,7 @@ def demo(
     path = example_config()
     if workspace is not None:
         os.environ["VERTUNE_WORKSPACE"] = str(workspace.resolve())
+        os.environ.setdefault("VERTUNE_REGISTRY", str(workspace.resolve().parent / "registry"))
     console.print(f"[bold]vertune demo[/bold] on {path}")
     outcomes = _run(path, None, [])
     ran = [o.stage for o in outcomes if o.action in ("ran", "skipped")]

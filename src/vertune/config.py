@@ -274,10 +274,21 @@ class CompressionConfig(Section):
     """Domain test items per task that measure each variant (None: ``evaluation.max_items_per_task``)."""
 
 
+class GateConfig(Section):
+    max_drop: float = Field(default=0.01, ge=0.0, le=1.0)
+    """How far a domain task's primary metric (0-1) may fall below the version being replaced."""
+
+
 class RegistryConfig(Section):
-    """Where versions live: a local folder, or any fsspec URL (``s3://bucket/prefix``)."""
+    """Where versions live: a local folder, or any fsspec URL (``s3://bucket/prefix``); what the
+    publish stage names the model, which alias it moves and the gate it must pass first."""
 
     url: str = "registry"
+    name: str | None = None
+    """The model's name in the registry (default: ``project``)."""
+    alias: str | None = "production"
+    """The alias publish moves to the new version once the gate passes (None: move none)."""
+    gate: GateConfig = Field(default_factory=GateConfig)
     storage_options: dict[str, Any] = Field(default_factory=dict)
     """fsspec options; credentials among them (``key``, ``secret``, ``token``…) are ``SecretStr``."""
 

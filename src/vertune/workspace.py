@@ -25,7 +25,8 @@ from typing import Any
 MANIFEST = "manifest.json"
 REJECTED = "rejected.jsonl"
 LOCK_FILE = ".vertune.lock"
-TRACKED_LIBRARIES = ("vertune", "torch", "transformers", "peft", "tokenizers", "accelerate", "pydantic", "datasketch")
+TRACKED_LIBRARIES = ("vertune", "torch", "transformers", "peft", "tokenizers", "accelerate", "pydantic", "datasketch",
+                     "torchao", "fsspec", "s3fs")
 
 
 class WorkspaceLocked(RuntimeError):
