@@ -25,11 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import torch
-
 import vertune  # noqa: F401 - quiets torchao's CUDA-kernel log lines before transformers loads it
-from vertune.compress.prune import neuron_importance, prune_mlp
-from vertune.compress.quantize import quantize_int8, save_int8
+from vertune.compress.variants import save_int8_variant, save_merged, save_pruned
 from vertune.model.embedded import embedded_path
 from vertune.train.base_model import pretraining_text
 
@@ -70,21 +67,12 @@ print(json.dumps({"tensors_mb": sum(tensors.values()) / 2**20, "rss_mb": rss / 2
 
 
 def build_variants(source: Path, root: Path, calibration: list[str]) -> dict[str, tuple[Path, bool, str]]:
-    """name -> (folder, fast int8 kernel, load dtype) for bf16, fp32, int8, int8 fast, pruned, pruned+int8."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(source)
-    AutoModelForCausalLM.from_pretrained(source, dtype=torch.bfloat16).save_pretrained(root / "bf16")
-    save_int8(quantize_int8(AutoModelForCausalLM.from_pretrained(source, dtype=torch.bfloat16)), root / "int8")
-    pruned = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
-    batches = (tokenizer(calibration[i : i + 8], return_tensors="pt", padding=True, truncation=True, max_length=256)
-               for i in range(0, len(calibration), 8))
-    prune_mlp(pruned, 0.2, neuron_importance(pruned, batches))
-    pruned.to(torch.bfloat16).save_pretrained(root / "pruned")
-    save_int8(quantize_int8(AutoModelForCausalLM.from_pretrained(root / "pruned", dtype=torch.bfloat16)),
-              root / "pruned+int8")
-    for name in ("bf16", "int8", "pruned", "pruned+int8"):
-        tokenizer.save_pretrained(root / name)
+    """name -> (folder, fast int8 kernel, load dtype) for bf16, fp32, int8, int8 fast, pruned, pruned+int8,
+    built by the compress stage's own functions."""
+    save_merged(source, root / "bf16")
+    save_int8_variant(root / "bf16", root / "int8")
+    save_pruned(source, root / "pruned", 0.2, calibration, max_length=256)
+    save_int8_variant(root / "pruned", root / "pruned+int8")
     return {"bf16": (root / "bf16", False, "auto"), "fp32": (root / "bf16", False, "fp32"),
             "int8": (root / "int8", False, "auto"), "int8 fast": (root / "int8", True, "auto"),
             "pruned": (root / "pruned", False, "auto"), "pruned+int8 fast": (root / "pruned+int8", True, "auto")}

@@ -251,9 +251,17 @@ class EvaluationConfig(Section):
 
 
 class DistillConfig(Section):
+    """A smaller student trained on the training samples with the tuned model as teacher."""
+
     student: str | None = None
+    """Any causal LM spec with the teacher's tokenizer (``embedded:tiny-qwen3-student``); None: no student."""
     temperature: float = Field(default=2.0, gt=0.0)
     alpha: float = Field(default=0.5, ge=0.0, le=1.0)
+    """The weight of the teacher's soft targets in the loss (1 - alpha: the gold answers')."""
+    learning_rate: float | None = Field(default=None, gt=0.0)
+    """The student's learning rate (every weight trains); None: ``training.learning_rate``."""
+    max_steps: int | None = Field(default=None, ge=1)
+    """The student's optimizer steps; None: ``training.max_steps`` (or its epochs)."""
 
 
 class CompressionConfig(Section):
@@ -264,7 +272,7 @@ class CompressionConfig(Section):
     prune_ratio: float = Field(default=0.2, ge=0.0, lt=1.0)
     """Share of every MLP block's neurons removed (0: no pruned variants)."""
     distill: DistillConfig = Field(default_factory=DistillConfig)
-    publish: Literal["auto", "merged", "int8", "pruned", "pruned_int8"] = "auto"
+    publish: Literal["auto", "merged", "int8", "pruned", "pruned_int8", "student"] = "auto"
     """The variant the publish stage versions; ``auto``: the smallest on disk within the tolerance."""
     max_quality_drop: float = Field(default=0.01, ge=0.0, le=1.0)
     """Tolerance: how far a domain task's primary metric (0-1) may fall below the tuned model's."""

@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from eval_examples import TASKS, domain_test_samples
+from safetensors.torch import load_file
 
+from vertune.compress.distill import check_same_tokenizer
 from vertune.config import Config, parse_config
 from vertune.pipeline import run_stage
 from vertune.records import write_jsonl
@@ -101,3 +104,41 @@ def test_a_variant_outside_the_tolerance_is_not_published(tmp_path: Path, adapte
     pruned = report["variants"]["pruned"]
     assert not pruned["passes"] and any(r.startswith("perplexity") for r in pruned["reasons"])
     assert report["selected"] not in ("pruned", "pruned_int8")
+
+
+@pytest.mark.slow
+def test_the_distilled_student_is_measured_beside_the_same_student_without_its_teacher(tmp_path: Path,
+                                                                                       adapter: Path) -> None:
+    root = tmp_path / "ws"
+    workspace = _trained_workspace(root, adapter)
+    write_jsonl(root / "prepare" / "val.jsonl", domain_test_samples()[:4])
+    config = parse_config(CONFIG.format(workspace=root, ratio=0.0).replace(
+        "compression: {prune_ratio: 0.0}", "compression: {prune_ratio: 0.0, quantize: none, distill: "
+        "{student: 'embedded:tiny-qwen3-student', max_steps: 6, learning_rate: 3.0e-3}}"))
+    run_stage(stage_named("compress"), config, workspace)
+    report = json.loads((root / "compress" / "report.json").read_text(encoding="utf-8"))
+    variants = report["variants"]
+    assert list(variants) == ["tuned", "merged", "student", "student_no_teacher"]
+    assert variants["student"]["cost"]["parameters"] < variants["merged"]["cost"]["parameters"] / 2
+    assert report["selected"] != "student_no_teacher"
+    taught, alone = (load_file(root / "compress" / variants[n]["folder"] / "model.safetensors")
+                     for n in ("student", "student_no_teacher"))
+    assert any(not torch.equal(taught[k], alone[k]) for k in taught)  # the teacher changed what was learnt
+    for name in ("student", "student_no_teacher"):
+        run = subprocess.run([sys.executable, "-c", RELOAD, str(root / "compress" / variants[name]["folder"])],
+                             capture_output=True, text=True, check=True)
+        assert run.stdout.split()[0] == "3"
+    with pytest.raises(ValueError, match="another tokenizer"):
+        check_same_tokenizer(str(root / "compress" / variants["merged"]["folder"]), str(_other_tokenizer(tmp_path)))
+
+
+def _other_tokenizer(tmp_path: Path) -> Path:
+    """A model folder whose vocabulary differs from the embedded models' by one token."""
+    from vertune.model.loading import load_model, load_tokenizer
+
+    folder = tmp_path / "other"
+    tokenizer = load_tokenizer("embedded:tiny-qwen3-student")
+    tokenizer.add_tokens(["<新词>"])
+    load_model("embedded:tiny-qwen3-student").save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

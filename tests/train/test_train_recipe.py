@@ -92,11 +92,11 @@ def test_out_of_memory_retries_with_half_micro_batches_and_the_same_update(tmp_p
 
     real, calls = recipe.token_loss_sum, []
 
-    def flaky(model: torch.nn.Module, batch: dict[str, torch.Tensor], per_sample: bool = False) -> torch.Tensor:
+    def flaky(model: torch.nn.Module, batch: dict[str, torch.Tensor], *args: object) -> torch.Tensor:
         calls.append(len(batch["input_ids"]))
         if len(calls) == 2:
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return real(model, batch, per_sample)
+        return real(model, batch, *args)
 
     monkeypatch.setattr(recipe, "token_loss_sum", flaky)
     retried = train(data, [], config, tmp_path / "oom", tmp_path / "ckpt-oom")

@@ -18,11 +18,15 @@ from typing import Any
 from rich.table import Table
 
 from vertune.atomic import atomic_write_json, atomic_write_text
+from vertune.compress.distill import STUDENT_ALONE
 from vertune.compress.variants import MERGED
 from vertune.evaluate.report import format_metric, html_page, html_table
 
 REPORT_JSON, REPORT_HTML = "report.json", "report.html"
 TUNED = "tuned"
+# Measured to compare with, never published: the tuned model itself, and the student trained
+# without its teacher (what distillation must beat).
+REFERENCES = (TUNED, STUDENT_ALONE)
 
 
 def verdict(quality: Mapping[str, float], perplexity: float | None, reference: Mapping[str, Any],
@@ -40,11 +44,11 @@ def verdict(quality: Mapping[str, float], perplexity: float | None, reference: M
 def choose(variants: Mapping[str, Mapping[str, Any]], choice: str) -> tuple[str, str]:
     """(the variant to publish, why), given each variant's ``passes`` and ``cost``."""
     if choice != "auto":
-        if choice not in variants:
+        if choice not in variants or choice in REFERENCES:
             raise ValueError(f"compression.publish: {choice!r} was not built (built: {', '.join(variants)})")
         passes = variants[choice]["passes"]
         return choice, "named by compression.publish" + ("" if passes else ", although it is outside the tolerance")
-    passing = [name for name, v in variants.items() if v["passes"] and name != TUNED]
+    passing = [name for name, v in variants.items() if v["passes"] and name not in REFERENCES]
     if not passing:
         return MERGED, "no variant is within the tolerance: the tuned model itself (merged)"
     best = min(passing, key=lambda name: variants[name]["cost"]["disk_bytes"])
@@ -71,7 +75,8 @@ def _rows(report: Mapping[str, Any], short: bool) -> list[list[str]]:
             return f"{cost[key] / reference[key]:.2f}" if reference.get(key) else "—"
 
         reasons = [r.split(":")[0].split(" ")[0] for r in v["reasons"]] if short else v["reasons"]
-        verdict_cell = "reference" if name == TUNED else ("yes" if v["passes"] else "no: " + "; ".join(reasons))
+        verdict_cell = {TUNED: "reference", STUDENT_ALONE: "comparison (never published)"}.get(name) or (
+            "yes" if v["passes"] else "no: " + "; ".join(reasons))
         rows.append([name + (" (published)" if name == report["selected"] else ""), f"{cost['parameters']:,}",
                      f"{cost['disk_bytes'] / 2**20:.2f}", ratio("disk_bytes"), f"{cost['tensor_bytes'] / 2**20:.2f}",
                      f"{cost['tokens_per_second']:.0f}", ratio("tokens_per_second"),

@@ -2,7 +2,8 @@
 
 1. Merge the train stage's model into ``variants/merged`` (bf16), then build the variants the
    config asks for (``compression.quantize``, ``compression.prune_ratio``) from it, calibrating
-   pruning on prepare's training samples (``variants.py``).
+   pruning on prepare's training samples (``variants.py``), and with ``compression.distill.student``
+   the student taught by the merged model and the same student untaught (``distill.py``).
 2. Load each model, the tuned one first (the adapter on its base, as the eval stage measured it),
    one at a time: its cost (``measure.py``) and its quality on the domain test items, plus the
    perplexity of their gold answers.
@@ -15,9 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from vertune.compress import variants as build
+from vertune.compress.distill import STUDENT_ALONE, train_students
 from vertune.compress.measure import disk_bytes, measure
-from vertune.compress.report import TUNED, choose, verdict, write_report
+from vertune.compress.report import REFERENCES, TUNED, choose, verdict, write_report
 from vertune.evaluate import metrics
 from vertune.evaluate.evaluation import ModelRun, run_model, summarise
 from vertune.evaluate.runners import ADAPTER_PREFIX, LocalRunner, load_runner
@@ -27,7 +31,7 @@ from vertune.model.loading import resolve_model_path
 from vertune.pipeline import StageContext
 from vertune.records import Sample, read_jsonl
 
-VARIANTS = "variants"
+VARIANTS, STUDENT_RUNS = "variants", "students"
 CALIBRATION_SAMPLES = 64
 SPEED_PROMPTS = 8
 
@@ -35,9 +39,6 @@ SPEED_PROMPTS = 8
 def compress_stage(ctx: StageContext) -> None:
     """Build, measure and choose (see the module doc)."""
     config, settings = ctx.config, ctx.config.compression
-    if settings.distill.student:
-        raise NotImplementedError("compression.distill.student: distillation is not part of the compress stage yet; "
-                                  "remove the key to compress the tuned model itself")
     tuned = trained_spec(ctx.workspace)
     samples, tasks = read_test_split(ctx.workspace, ctx.reject)
     limit = settings.max_items_per_task or config.evaluation.max_items_per_task
@@ -87,6 +88,10 @@ def _build_variants(ctx: StageContext, tuned: str) -> dict[str, Path]:
             folders[build.INT8] = build.save_int8_variant(merged, root / build.INT8)
             if build.PRUNED in folders:
                 folders[build.PRUNED_INT8] = build.save_int8_variant(folders[build.PRUNED], root / build.PRUNED_INT8)
+    if settings.distill.student:
+        train_samples, val_samples = (_samples(ctx, f"{split}.jsonl") for split in ("train", "val"))
+        folders |= train_students(config, merged, train_samples, val_samples, root, ctx.out / STUDENT_RUNS,
+                                  ctx.scratch, Console(stderr=True), live=ctx.show_progress)
     return folders
 
 
@@ -94,13 +99,17 @@ def _calibration_texts(ctx: StageContext) -> list[str]:
     """Up to 64 training samples spread over the file (every task), as the model reads them."""
     from vertune.model.loading import load_tokenizer
 
-    path = ctx.artifact("prepare", "train.jsonl")
-    samples = list(read_jsonl(path, Sample, on_reject=ctx.reject, stage="compress")) if path.exists() else []
+    samples = _samples(ctx, "train.jsonl")
     chosen = samples[:: max(1, len(samples) // CALIBRATION_SAMPLES)][:CALIBRATION_SAMPLES]
     tokenizer = load_tokenizer(ctx.config.model.base, ctx.config.model.trust_remote_code)
     if not tokenizer.chat_template:
         return ["\n\n".join(m["content"] for m in s.messages) for s in chosen]
     return [tokenizer.apply_chat_template(s.messages, tokenize=False) for s in chosen]
+
+
+def _samples(ctx: StageContext, name: str) -> list[Sample]:
+    path = ctx.artifact("prepare", name)
+    return list(read_jsonl(path, Sample, on_reject=ctx.reject, stage="compress")) if path.exists() else []
 
 
 def _base_bytes(spec: str, base: str) -> int:
@@ -120,7 +129,7 @@ def _report(ctx: StageContext, summary: dict[str, Any], runs: dict[str, ModelRun
                           "cost": costs[name], "perplexity": perplexity,
                           "quality": {task: t["metrics"][name][t["primary"]] for task, t in domain.items()}}
     for name, v in variants.items():
-        v["reasons"] = [] if name == TUNED else verdict(v["quality"], v["perplexity"], variants[TUNED],
+        v["reasons"] = [] if name in REFERENCES else verdict(v["quality"], v["perplexity"], variants[TUNED],
                                                         settings.max_quality_drop, settings.max_perplexity_increase)
         v["passes"] = not v["reasons"]
     selected, why = choose(variants, settings.publish)

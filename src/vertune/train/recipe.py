@@ -14,6 +14,12 @@ fell in (not a mean of per-micro-batch means), so accumulation, the OOM split an
 processes never change the gradient. With ``training.loss_average: sample`` it is the mean over the
 step's samples of each sample's mean token loss instead: every sample weighs the same whatever the
 length of its answer, so a one-token label is not outweighed by a long JSON answer.
+
+Distillation (``distill``) is the same loop with a frozen teacher: each labelled token's loss is
+``(1 - alpha) * cross-entropy + alpha * T² * KL(teacher_T || student_T)`` on logits softened by the
+temperature ``T`` (Hinton et al. 2015; the T² keeps the soft term's gradient on the hard term's
+scale), so checkpoints, resume, curves and early stopping (on the plain validation loss) are
+the ones of every run.
 """
 
 from __future__ import annotations
@@ -48,6 +54,16 @@ from vertune.train.outputs import ADAPTER, FULL_MODEL, MERGED, REPORT, base_mode
 MAX_GRAD_NORM = 1.0
 
 
+@dataclass(frozen=True)
+class Distillation:
+    """A frozen teacher with the same tokenizer, and how much of the loss is its soft targets."""
+
+    teacher: torch.nn.Module
+    teacher_id: str  # what the run's fingerprint knows the teacher by (e.g. its folder's content hash)
+    temperature: float = 2.0
+    alpha: float = 0.5
+
+
 @dataclass
 class TrainResult:
     """Where the outputs are and how the run went (the same figures as ``training_report.json``)."""
@@ -80,6 +96,7 @@ def train(
     console: Console | None = None,
     live: bool = False,
     on_step: Callable[[ckpt.TrainState], None] | None = None,
+    distill: Distillation | None = None,
 ) -> TrainResult:
     """Fine-tune ``config.model.base`` on ``train_items``; validate on ``val_items``.
 
@@ -87,7 +104,8 @@ def train(
     pretraining). ``resume``: None continues a compatible checkpoint if there is one and starts
     afresh otherwise, True insists on continuing, False always starts afresh. ``start_from``
     continues the weights of an earlier run (its adapter or model folder). ``on_step`` is called
-    after every optimizer step (tests use it to interrupt a run).
+    after every optimizer step (tests use it to interrupt a run). ``distill`` trains the model as
+    the student of a teacher (see the module doc).
     """
     t = config.training
     output_dir, checkpoint_dir = Path(output_dir), Path(checkpoint_dir)
@@ -115,7 +133,8 @@ def train(
     total_steps = min(t.max_steps or t.epochs * steps_per_epoch, t.epochs * steps_per_epoch)
     base_hash = base_model_hash(config.model.base, getattr(model.config, "_commit_hash", None))
     fingerprint = content_id(config.model.model_dump(), config.lora.model_dump(), t.model_dump(), keep_order,
-                             base_hash, data_hash(train_items), data_hash(val_items), max_length, str(start_from))
+                             base_hash, data_hash(train_items), data_hash(val_items), max_length, str(start_from),
+                             (distill.teacher_id, distill.temperature, distill.alpha) if distill else None)
 
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=t.learning_rate,
                                   weight_decay=t.weight_decay)
@@ -136,8 +155,10 @@ def train(
     monitor = Monitor(output_dir, total_steps, state.history, console, live=live, enabled=accelerator.is_main_process)
 
     # 3-4. Train --------------------------------------------------------------------------------
+    if distill is not None:
+        distill.teacher.to(accelerator.device).eval().requires_grad_(False)
     run = _Run(accelerator, model, optimizer, scheduler, examples, tokenizer.pad_token_id, monitor, state,
-               per_sample=t.loss_average == "sample")
+               per_sample=t.loss_average == "sample", distill=distill)
     plan: list[Step] = []
     try:
         while state.step < total_steps and not state.stopped_early:
@@ -227,6 +248,7 @@ class _Run:
     monitor: Monitor
     state: ckpt.TrainState
     per_sample: bool = False  # training.loss_average == "sample"
+    distill: Distillation | None = None
 
     def optimizer_step(self, step: Step) -> tuple[float, float, float, int]:
         """Accumulate the step's micro-batches and update; on OOM retry with halved micro-batches.
@@ -264,7 +286,7 @@ class _Run:
             last = i == len(batches) - 1
             accelerator.sync_gradients = last
             with contextlib.nullcontext() if last else accelerator.no_sync(self.model):
-                step_loss = token_loss_sum(self.model, batch, self.per_sample) * weight
+                step_loss = token_loss_sum(self.model, batch, self.per_sample, self.distill) * weight
                 accelerator.backward(step_loss * scale)
             loss_sum += step_loss.detach()
             tokens += int(batch["attention_mask"].sum()) * weight
@@ -301,19 +323,41 @@ def store_frozen_matmuls_in_autocast_dtype(model: torch.nn.Module, precision: st
     return cast
 
 
-def token_loss_sum(model: torch.nn.Module, batch: dict[str, torch.Tensor], per_sample: bool = False) -> torch.Tensor:
+def token_loss_sum(model: torch.nn.Module, batch: dict[str, torch.Tensor], per_sample: bool = False,
+                   distill: Distillation | None = None) -> torch.Tensor:
     """Summed next-token cross-entropy over the labelled tokens of a micro-batch.
 
     ``per_sample``: each row's tokens weigh 1 / (its labelled-token count), so the sum is that of
     the rows' mean losses (divide by the row count, not the token count, for the mean).
+    ``distill``: each token's loss mixes in the teacher's soft targets (see the module doc).
+    """
+    logits, targets, labelled = labelled_logits(model, batch)
+    losses = F.cross_entropy(logits.float(), targets, reduction="none")
+    if distill is not None:
+        with torch.no_grad():
+            teacher = labelled_logits(distill.teacher, batch)[0].float()
+        t = distill.temperature
+        soft = F.kl_div(F.log_softmax(logits.float() / t, dim=-1), F.log_softmax(teacher / t, dim=-1),
+                        log_target=True, reduction="none").sum(dim=-1) * t * t
+        losses = (1 - distill.alpha) * losses + distill.alpha * soft
+    if per_sample:  # losses are in row-major order of the labelled positions
+        counts = labelled.sum(dim=1, keepdim=True).expand_as(labelled)[labelled]
+        losses = losses / counts
+    return losses.sum()
 
-    The output projection and the cross-entropy run on the labelled tokens only: in SFT most
-    positions are prompt, and the projection is a large share of the compute (a quarter of
-    Qwen3-0.6B's matmul weights; 40 % of the embedded tiny model's). ``logits_to_keep`` first
-    drops the positions where no row has a target, then a hook on the output projection keeps
-    only the (row, position) pairs that have one, so whatever the model does after the
-    projection (soft-capping, scaling) still applies. A right-padded batch runs without its
-    padding mask (see ``right_padded``): the causal attention kernel is faster, the loss the same.
+
+def labelled_logits(model: torch.nn.Module, batch: dict[str, torch.Tensor],
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The logits at the labelled positions (row-major), their target tokens, and the mask of
+    labelled (row, kept position) pairs.
+
+    The output projection runs on the labelled tokens only: in SFT most positions are prompt,
+    and the projection is a large share of the compute (a quarter of Qwen3-0.6B's matmul
+    weights; 40 % of the embedded tiny model's). ``logits_to_keep`` first drops the positions
+    where no row has a target, then a hook on the output projection keeps only the (row,
+    position) pairs that have one, so whatever the model does after the projection
+    (soft-capping, scaling) still applies. A right-padded batch runs without its padding mask
+    (see ``right_padded``): the causal attention kernel is faster, the loss the same.
     """
     targets = F.pad(batch["labels"][:, 1:], (0, 1), value=IGNORE)  # position i predicts token i + 1
     keep = (targets != IGNORE).any(dim=0).nonzero().squeeze(1)
@@ -329,14 +373,8 @@ def token_loss_sum(model: torch.nn.Module, batch: dict[str, torch.Tensor], per_s
         if hook is not None:
             hook.remove()
     if hook is None:  # a model without an output-embedding accessor: every kept position is scored
-        losses = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE,
-                                 reduction="none")[labelled.flatten()]
-    else:
-        losses = F.cross_entropy(logits.float(), targets[labelled], reduction="none")
-    if per_sample:  # losses are in row-major order of the labelled positions
-        counts = labelled.sum(dim=1, keepdim=True).expand_as(labelled)[labelled]
-        losses = losses / counts
-    return losses.sum()
+        logits = logits[labelled]
+    return logits, targets[labelled], labelled
 
 
 @torch.no_grad()

@@ -1,0 +1,63 @@
+"""The distilled student: a smaller model taught by the tuned one, and the same student taught by no one.
+
+``compression.distill.student`` names any causal LM with the teacher's tokenizer
+(``embedded:tiny-qwen3-student`` on the example). Both students train every weight on prepare's
+training samples with the training recipe (checkpoints, resume, curves, early stopping), the
+same steps and seed; one with the teacher's soft targets mixed into its loss
+(``compression.distill.alpha`` at ``temperature``), one without. The second is what the first
+must beat for the teacher to have been worth it; it is measured, never published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from rich.console import Console
+
+from vertune.compress.variants import save_merged
+from vertune.config import Config
+from vertune.model.loading import load_model, load_tokenizer
+from vertune.records import Sample
+from vertune.train.outputs import base_model_hash
+from vertune.train.recipe import Distillation, train
+
+STUDENT, STUDENT_ALONE = "student", "student_no_teacher"
+
+
+def student_config(config: Config) -> Config:
+    """The config a student trains with: its own model, every weight trainable, its own lr and steps."""
+    distill = config.compression.distill
+    if distill.student is None:
+        raise ValueError("compression.distill.student names no student model")
+    student = config.model_copy(deep=True)
+    student.model.base = distill.student
+    student.training.method = "full"
+    student.training.learning_rate = distill.learning_rate or config.training.learning_rate
+    student.training.max_steps = distill.max_steps or config.training.max_steps
+    return student
+
+
+def check_same_tokenizer(teacher: str, student: str, trust_remote_code: bool = False) -> None:
+    """Distillation compares the two models' next-token distributions: the vocabularies must be one."""
+    if load_tokenizer(teacher, trust_remote_code).get_vocab() != load_tokenizer(student, trust_remote_code).get_vocab():
+        raise ValueError(f"compression.distill.student {student} has another tokenizer than the tuned model; "
+                         "a student must share its teacher's vocabulary")
+
+
+def train_students(config: Config, teacher_folder: Path, train_samples: Sequence[Sample], val_samples: Sequence[Sample],
+                   variants: Path, runs: Path, checkpoints: Path, console: Console | None = None,
+                   live: bool = False) -> dict[str, Path]:
+    """Train the student with and without the teacher; returns their bf16 folders under ``variants``."""
+    settings = config.compression.distill
+    student = student_config(config)
+    check_same_tokenizer(str(teacher_folder), student.model.base, config.model.trust_remote_code)
+    teacher = load_model(str(teacher_folder), dtype=torch.float32, trust_remote_code=config.model.trust_remote_code)
+    taught = Distillation(teacher, base_model_hash(str(teacher_folder), None), settings.temperature, settings.alpha)
+    folders = {}
+    for name, distill in ((STUDENT, taught), (STUDENT_ALONE, None)):
+        result = train(train_samples, val_samples, student, runs / name, checkpoints / name, console=console,
+                       live=live, distill=distill)
+        folders[name] = save_merged(result.weights_dir, variants / name)
+    return folders
