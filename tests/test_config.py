@@ -1,4 +1,5 @@
 import json
+import re
 import time
 from pathlib import Path
 
@@ -228,3 +229,15 @@ def test_a_bad_secret_value_is_not_echoed_in_the_error(monkeypatch: pytest.Monke
         parse_config("project: demo\nserving: {port: '${secret:VT_PORT}'}\nannotation: {label_studio: {api_key: 8675309}}\n")
     assert "serving.port" in str(err.value) and "annotation.label_studio.api_key" in str(err.value)
     assert "hunter2" not in str(err.value) and "8675309" not in str(err.value)
+
+
+@pytest.mark.parametrize(("compression", "needs"), [
+    ("{publish: int8, quantize: none}", "quantize: int8"),
+    ("{publish: pruned, prune_ratio: 0.0}", "prune_ratio > 0"),
+    ("{publish: pruned_int8, quantize: none}", "quantize: int8 and prune_ratio > 0"),
+    ("{publish: student}", "distill.student"),
+])
+def test_a_published_variant_the_settings_do_not_build_fails_at_load_time(compression: str, needs: str) -> None:
+    with pytest.raises(ConfigError, match=f"it needs {re.escape(needs)}"):
+        parse_config(f"project: x\ncompression: {compression}\n")
+    assert parse_config("project: x\ncompression: {publish: pruned}\n").compression.publish == "pruned"

@@ -281,6 +281,18 @@ class CompressionConfig(Section):
     max_items_per_task: int | None = Field(default=None, ge=1)
     """Domain test items per task that measure each variant (None: ``evaluation.max_items_per_task``)."""
 
+    @model_validator(mode="after")
+    def _published_variant_is_built(self) -> CompressionConfig:
+        """A named variant must be one the settings build: said at load time, not after minutes of work."""
+        builds = {"merged": True, "int8": self.quantize == "int8", "pruned": self.prune_ratio > 0,
+                  "pruned_int8": self.quantize == "int8" and self.prune_ratio > 0,
+                  "student": self.distill.student is not None}
+        if self.publish != "auto" and not builds[self.publish]:
+            needs = {"int8": "quantize: int8", "pruned": "prune_ratio > 0", "pruned_int8": "quantize: int8 and "
+                     "prune_ratio > 0", "student": "distill.student"}[self.publish]
+            raise ValueError(f"publish: {self.publish!r} is a variant these settings do not build (it needs {needs})")
+        return self
+
 
 class GateConfig(Section):
     max_drop: float = Field(default=0.01, ge=0.0, le=1.0)

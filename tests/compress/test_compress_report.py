@@ -43,6 +43,13 @@ def test_the_report_renders_every_variant_and_the_choice() -> None:
     report = {"title": "t", "selected": "int8", "why": "smallest", "tolerance": {"quality": 0.01, "perplexity": 0.02},
               "items": 4, "items_note": "all per task",
               "variants": {TUNED: variant(100, True), "merged": variant(50, True), "int8": variant(25, False)}}
+    report["variants"]["int8"]["quality"] = {"fraud": 0.7, "entities": 0.4}
     page = render_html(report)
-    assert "int8 (published)" in page and "no: fraud: drop" in page and "0.50" in page  # int8 disk vs merged
-    assert results_table(report).row_count == 3
+    assert "int8 (published)" in page and "no: fraud: drop" in page
+    assert "<td>25</td>" not in page and "<td>0.50</td>" in page  # int8 disk against merged, not the raw number
+    assert "<td>0.7000</td><td>0.4000</td>" in page  # its own per-task figures, in the header's order
+    table = results_table(report)
+    assert [c.header for c in table.columns] == ["variant", "disk MB", "disk vs bf16", "tokens/s", "tokens/s vs bf16",
+                                                  "perplexity", "within tolerance"]
+    assert list(table.columns[2].cells) == ["2.00", "1.00", "0.50"]
+    assert list(table.columns[-1].cells) == ["reference", "yes", "no: fraud"]

@@ -14,6 +14,8 @@ from vertune.cli import app
 from vertune.config import load_config, parse_config
 from vertune.pipeline import run_stage
 from vertune.registry import Registry
+from vertune.registry.registry import RegistryError
+from vertune.registry.store import StaleWrite
 from vertune.registry.publish import GateRefused
 from vertune.stages import stage_named
 from vertune.workspace import Workspace
@@ -26,7 +28,8 @@ def _manifest(folder: Path, stage: str) -> None:
     (folder / "manifest.json").write_text(json.dumps({"stage": stage, "fingerprint": f"fp-{stage}"}), encoding="utf-8")
 
 
-def _workspace(root: Path, scores: dict[str, float] | None = None, weights: bytes = b"int8 weights") -> Workspace:
+def _workspace(root: Path, scores: dict[str, float] | None = None, weights: bytes = b"int8 weights",
+               passes: bool = True) -> Workspace:
     """A workspace after compress: an eval report with the tuned model's figures and a chosen variant."""
     scores = scores or {task: value for task, (_, value) in TASKS.items()}
     domain = {task: {"primary": metric, "metrics": {"base": {metric: 0.0}, "tuned": {metric: scores[task]}}}
@@ -38,7 +41,9 @@ def _workspace(root: Path, scores: dict[str, float] | None = None, weights: byte
     (variant / "model.safetensors").write_bytes(weights)
     (variant / "config.json").write_text("{}", encoding="utf-8")
     report = {"selected": "int8", "why": "the smallest variant on disk within the tolerance",
-              "variants": {"int8": {"folder": "variants/int8"}}, "evaluation": {"big": "left out of the lineage"}}
+              "variants": {"int8": {"folder": "variants/int8", "passes": passes, "quality": {"fraud": 0.8},
+                                    "reasons": [] if passes else ["fraud: 0.7000 vs 0.8000"]}},
+              "evaluation": {"big": "left out of the lineage"}}
     (root / "compress" / "report.json").write_text(json.dumps(report), encoding="utf-8")
     (root / "train").mkdir(parents=True, exist_ok=True)
     (root / "train" / "training_report.json").write_text(
@@ -72,6 +77,7 @@ def test_publish_versions_the_variant_with_lineage_and_moves_production(
     assert lineage["stages"]["compress"] == "fp-compress" and lineage["stages"]["train"] == "fp-train"
     assert lineage["base_model"] == {"spec": "embedded:tiny-qwen3", "weights": "sha256:abc"}
     assert lineage["data"] == {"train_hash": "t1"} and "evaluation" not in lineage["compress"]
+    assert lineage["variant_quality"] == {"fraud": 0.8}
     assert lineage["config"]["project"] == "fin" and lineage["versions"]["vertune"]
     assert registry.verify("fin@1") == []
 
@@ -94,6 +100,54 @@ def test_the_gate_refuses_a_worse_model_and_an_override_is_recorded(tmp_path: Pa
     better = _workspace(tmp_path / "ws", scores={"fraud": 0.71, "entities": 0.6}, weights=b"v3 weights")
     assert _publish(config, better)["ref"] == "fin@3"  # measured against fin@2 now: passes
     assert _publish(config, better)["new"] is False  # the same content: the same version
+
+    again = _publish(config, _workspace(tmp_path / "ws"), override_gate=True)  # fin@1's content once more
+    assert (again["ref"], again["new"], again["alias_moved"]) == ("fin@1", False, False)
+    assert registry.alias("fin", "production")["version"] == 3  # publishing old content promotes nothing
+
+
+def test_a_variant_outside_the_compress_tolerance_needs_the_override(tmp_path: Path) -> None:
+    config = _config(tmp_path / "ws", str(tmp_path / "registry"), {})
+    with pytest.raises(GateRefused, match=r"int8 variant is outside compress's tolerance .*fraud: 0.7000"):
+        _publish(config, _workspace(tmp_path / "ws", passes=False))
+    record = _publish(config, _workspace(tmp_path / "ws", passes=False), override_gate=True)
+    assert record["gate"]["overridden"] and record["ref"] == "fin@1"
+
+
+def test_without_an_alias_the_gate_compares_with_the_newest_version(tmp_path: Path) -> None:
+    registry_url = str(tmp_path / "registry")
+    config = parse_config(json.dumps({"project": "fin", "workspace": str(tmp_path / "ws"),
+                                      "registry": {"url": registry_url, "alias": None}}))
+    assert _publish(config, _workspace(tmp_path / "ws"))["alias_moved"] is False
+    with pytest.raises(GateRefused, match=r"worse than fin@1: fraud"):
+        _publish(config, _workspace(tmp_path / "ws", scores={"fraud": 0.5, "entities": 0.5}, weights=b"v2"))
+    assert Registry(registry_url).aliases("fin") == []
+
+
+def test_a_parent_without_figures_or_a_dangling_alias_is_refused_with_the_way_out(tmp_path: Path) -> None:
+    registry = Registry(str(tmp_path / "registry"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "model.safetensors").write_bytes(b"hand-published")
+    registry.set_alias("fin", "production", registry.publish("fin", outside)[0].number, expected=None)
+    config = _config(tmp_path / "ws", str(tmp_path / "registry"), {})
+    with pytest.raises(GateRefused, match="fin@1 has no recorded evaluation"):
+        _publish(config, _workspace(tmp_path / "ws"))
+    registry.store.delete("fin/versions/000001.json")  # production now points nowhere
+    with pytest.raises(RegistryError, match="points to version 1, which is not in"):
+        _publish(config, _workspace(tmp_path / "ws"))
+
+
+def test_a_rival_moving_the_alias_meanwhile_is_reported_not_overwritten(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(tmp_path / "ws", str(tmp_path / "registry"), {})
+
+    def rival(self: Registry, name: str, alias: str, number: int, expected: object = "current") -> None:
+        raise StaleWrite(f"{name}@{alias} points to 7, not {expected}")
+
+    monkeypatch.setattr(Registry, "set_alias", rival)
+    with pytest.raises(RegistryError, match=r"fin@1 is published, but fin@production moved meanwhile"):
+        _publish(config, _workspace(tmp_path / "ws"))
 
 
 def test_without_an_evaluation_nothing_is_published(tmp_path: Path) -> None:

@@ -241,3 +241,28 @@ def test_the_loss_scores_exactly_the_labelled_tokens(with_head: bool, monkeypatc
         row_means = per_token.sum(dim=1) / counts
         assert torch.allclose(recipe.token_loss_sum(model, batch, per_sample=True), row_means.sum(), rtol=1e-5)
     assert recipe._targets(batch) == int(counts.sum()) and recipe._targets(batch, per_sample=True) == len(counts)
+
+
+def test_the_sample_average_reaches_the_step_as_the_mean_of_per_sample_means(tmp_path: Path) -> None:
+    from vertune.train.data import IGNORE, collate, encode
+
+    data = varied_samples(8, long_answers=True)
+    runs = {}
+    for average in ("token", "sample"):
+        config = tiny_config(max_steps=1, batch_size=8, gradient_accumulation=1, precision="fp32", warmup_ratio=0.0,
+                             lr_scheduler="constant", loss_average=average)
+        config.lora.dropout = 0.0
+        runs[average] = train(data, [], config, tmp_path / average, tmp_path / f"ckpt-{average}")
+    # The first step's loss is the untouched base's (LoRA starts as a no-op): compute both by hand.
+    model = load_model("embedded:tiny-qwen3", dtype=torch.float32).eval()
+    tokenizer = load_tokenizer("embedded:tiny-qwen3")
+    batch = collate(encode(data, tokenizer, 512).examples, tokenizer.pad_token_id)
+    labels = batch["labels"][:, 1:]
+    with torch.no_grad():
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
+    per_token = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, ignore_index=IGNORE, reduction="none")
+    counts = (labels != IGNORE).sum(dim=1)
+    assert runs["token"].final_train_loss == pytest.approx(float(per_token.sum() / counts.sum()), rel=1e-4)
+    assert runs["sample"].final_train_loss == pytest.approx(float((per_token.sum(dim=1) / counts).mean()), rel=1e-4)
+    token, sample = (load_file(runs[a].weights_dir / "adapter_model.safetensors") for a in ("token", "sample"))
+    assert any(not torch.allclose(token[k], sample[k], atol=1e-6) for k in token)  # and the update differs

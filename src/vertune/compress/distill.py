@@ -40,7 +40,9 @@ def student_config(config: Config) -> Config:
 
 
 def check_same_tokenizer(teacher: str, student: str, trust_remote_code: bool = False) -> None:
-    """Distillation compares the two models' next-token distributions: the vocabularies must be one."""
+    """Distillation compares the two models' next-token distributions: the vocabularies must be one
+    (the logits may still differ in width, where a model pads its embedding; the loss cuts both to
+    the narrower)."""
     if load_tokenizer(teacher, trust_remote_code).get_vocab() != load_tokenizer(student, trust_remote_code).get_vocab():
         raise ValueError(f"compression.distill.student {student} has another tokenizer than the tuned model; "
                          "a student must share its teacher's vocabulary")
@@ -53,7 +55,8 @@ def train_students(config: Config, teacher_folder: Path, train_samples: Sequence
     settings = config.compression.distill
     student = student_config(config)
     check_same_tokenizer(str(teacher_folder), student.model.base, config.model.trust_remote_code)
-    teacher = load_model(str(teacher_folder), dtype=torch.float32, trust_remote_code=config.model.trust_remote_code)
+    # The teacher only runs forward: its saved bf16 weights, not an fp32 copy of twice the memory.
+    teacher = load_model(str(teacher_folder), dtype=torch.bfloat16, trust_remote_code=config.model.trust_remote_code)
     taught = Distillation(teacher, base_model_hash(str(teacher_folder), None), settings.temperature, settings.alpha)
     folders = {}
     for name, distill in ((STUDENT, taught), (STUDENT_ALONE, None)):

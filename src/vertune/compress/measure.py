@@ -60,7 +60,7 @@ def tokens_per_second(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"
     try:
-        batch = tokenizer(list(prompts), return_tensors="pt", padding=True)
+        batch = tokenizer(list(prompts), return_tensors="pt", padding=True).to(model.device)
     finally:
         tokenizer.padding_side = side
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id

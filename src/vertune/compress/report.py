@@ -92,20 +92,28 @@ def _tasks(report: Mapping[str, Any]) -> list[str]:
     return list(report["variants"][TUNED]["quality"]) if TUNED in report["variants"] else []
 
 
+TERMINAL = ("variant", "disk MB", "disk vs bf16", "tokens/s", "tokens/s vs bf16", "perplexity", "within tolerance")
+
+
+def _header(report: Mapping[str, Any]) -> list[str]:
+    return [*COLUMNS, *_tasks(report), "perplexity", "within tolerance"]
+
+
 def results_table(report: Mapping[str, Any]) -> Table:
     """The terminal view: size, speed and verdict per variant (per-task figures are in the page)."""
     table = Table(title=f"compression (quality on {report['items']} domain items)")
-    keep = [0, 2, 3, 5, 6, -2, -1]  # no parameter, tensor or per-task columns
-    for column in [[*COLUMNS, *_tasks(report), "perplexity", "within tolerance"][k] for k in keep]:
+    header = _header(report)
+    for column in TERMINAL:
         table.add_column(column)
     for row in _rows(report, short=True):
-        table.add_row(*(row[k] for k in keep))
+        cells = dict(zip(header, row))
+        table.add_row(*(cells[column] for column in TERMINAL))
     return table
 
 
 def render_html(report: Mapping[str, Any]) -> str:
     """The page: every figure per variant, with the rule that chose the published one."""
-    header = [*COLUMNS, *_tasks(report), "perplexity", "within tolerance"]
+    header = _header(report)
     rows = ["<tr>" + "".join(f'<td{" class=text" if k == len(row) - 1 else ""}>{html.escape(cell)}</td>'
                              for k, cell in enumerate(row)) + "</tr>" for row in _rows(report, short=False)]
     body = (f"<h1>{html.escape(report['title'])}</h1>"

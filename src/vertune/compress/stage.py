@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from vertune.compress import variants as build
-from vertune.compress.distill import STUDENT_ALONE, train_students
+from vertune.compress.distill import train_students
 from vertune.compress.measure import disk_bytes, measure
 from vertune.compress.report import REFERENCES, TUNED, choose, verdict, write_report
 from vertune.evaluate import metrics
