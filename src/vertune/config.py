@@ -271,6 +271,9 @@ class CompressionConfig(Section):
     quantize: Literal["none", "int8"] = "int8"
     prune_ratio: float = Field(default=0.2, ge=0.0, lt=1.0)
     """Share of every MLP block's neurons removed (0: no pruned variants)."""
+    recovery_steps: int = Field(default=0, ge=0)
+    """Full fine-tuning steps of the pruned model on the training samples before it is measured (0: none)."""
+    recovery_learning_rate: float = Field(default=1e-4, gt=0.0)
     distill: DistillConfig = Field(default_factory=DistillConfig)
     publish: Literal["auto", "merged", "int8", "pruned", "pruned_int8", "student"] = "auto"
     """The variant the publish stage versions; ``auto``: the smallest on disk within the tolerance."""

@@ -105,6 +105,17 @@ def test_a_variant_outside_the_tolerance_is_not_published(tmp_path: Path, adapte
     assert not pruned["passes"] and any(r.startswith("perplexity") for r in pruned["reasons"])
     assert report["selected"] not in ("pruned", "pruned_int8")
 
+    # A short recovery fine-tune of the pruned model on the training samples wins part of it back.
+    (root / "compress").rename(tmp_path / "unrecovered")
+    recovering = CONFIG.format(workspace=root, ratio=0.9).replace(
+        "compression: {prune_ratio: 0.9}", "compression: {prune_ratio: 0.9, recovery_steps: 8, recovery_learning_rate: 3.0e-3}")
+    write_jsonl(root / "prepare" / "val.jsonl", domain_test_samples()[:4])
+    run_stage(stage_named("compress"), parse_config(recovering), workspace)
+    recovered = json.loads((root / "compress" / "report.json").read_text(encoding="utf-8"))
+    assert recovered["pruned_recovery_steps"] == 8
+    assert recovered["variants"]["pruned"]["perplexity"] < 0.8 * pruned["perplexity"]
+    assert (root / "compress" / "runs" / "pruned_recovery" / "training_report.json").is_file()
+
 
 @pytest.mark.slow
 def test_the_distilled_student_is_measured_beside_the_same_student_without_its_teacher(tmp_path: Path,

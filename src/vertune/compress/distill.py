@@ -16,27 +16,14 @@ from pathlib import Path
 import torch
 from rich.console import Console
 
-from vertune.compress.variants import save_merged
+from vertune.compress.finetune import full_config, full_finetune
 from vertune.config import Config
 from vertune.model.loading import load_model, load_tokenizer
 from vertune.records import Sample
 from vertune.train.outputs import base_model_hash
-from vertune.train.recipe import Distillation, train
+from vertune.train.recipe import Distillation
 
 STUDENT, STUDENT_ALONE = "student", "student_no_teacher"
-
-
-def student_config(config: Config) -> Config:
-    """The config a student trains with: its own model, every weight trainable, its own lr and steps."""
-    distill = config.compression.distill
-    if distill.student is None:
-        raise ValueError("compression.distill.student names no student model")
-    student = config.model_copy(deep=True)
-    student.model.base = distill.student
-    student.training.method = "full"
-    student.training.learning_rate = distill.learning_rate or config.training.learning_rate
-    student.training.max_steps = distill.max_steps or config.training.max_steps
-    return student
 
 
 def check_same_tokenizer(teacher: str, student: str, trust_remote_code: bool = False) -> None:
@@ -53,14 +40,15 @@ def train_students(config: Config, teacher_folder: Path, train_samples: Sequence
                    live: bool = False) -> dict[str, Path]:
     """Train the student with and without the teacher; returns their bf16 folders under ``variants``."""
     settings = config.compression.distill
-    student = student_config(config)
+    if settings.student is None:
+        raise ValueError("compression.distill.student names no student model")
+    student = full_config(config, settings.student, settings.learning_rate, settings.max_steps)
     check_same_tokenizer(str(teacher_folder), student.model.base, config.model.trust_remote_code)
     # The teacher only runs forward: its saved bf16 weights, not an fp32 copy of twice the memory.
     teacher = load_model(str(teacher_folder), dtype=torch.bfloat16, trust_remote_code=config.model.trust_remote_code)
     taught = Distillation(teacher, base_model_hash(str(teacher_folder), None), settings.temperature, settings.alpha)
     folders = {}
     for name, distill in ((STUDENT, taught), (STUDENT_ALONE, None)):
-        result = train(train_samples, val_samples, student, runs / name, checkpoints / name, console=console,
-                       live=live, distill=distill)
-        folders[name] = save_merged(result.weights_dir, variants / name)
+        folders[name] = full_finetune(student, train_samples, val_samples, runs / name, checkpoints / name,
+                                      variants / name, console, live, distill)
     return folders

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from vertune.compress import variants as build
 from vertune.compress.distill import train_students
+from vertune.compress.finetune import full_config, full_finetune
 from vertune.compress.measure import disk_bytes, measure
 from vertune.compress.report import REFERENCES, TUNED, choose, verdict, write_report
 from vertune.evaluate import metrics
@@ -31,7 +32,7 @@ from vertune.model.loading import resolve_model_path
 from vertune.pipeline import StageContext
 from vertune.records import Sample, read_jsonl
 
-VARIANTS, STUDENT_RUNS = "variants", "students"
+VARIANTS, RUNS = "variants", "runs"  # the variants' folders; the training runs of students and recovery
 CALIBRATION_SAMPLES = 64
 SPEED_PROMPTS = 8
 
@@ -77,22 +78,32 @@ def _build_variants(ctx: StageContext, tuned: str) -> dict[str, Path]:
     config, settings = ctx.config, ctx.config.compression
     root = ctx.out / VARIANTS
     folder = Path(tuned.removeprefix(ADAPTER_PREFIX))
-    with ctx.progress(None, "building variants"):
-        merged = build.save_merged(folder, root / build.MERGED, config.model.base, config.model.trust_remote_code)
-        folders = {build.MERGED: merged}
-        if settings.prune_ratio > 0:
-            calibration = _calibration_texts(ctx)
-            folders[build.PRUNED] = build.save_pruned(merged, root / build.PRUNED, settings.prune_ratio, calibration,
-                                                      config.training.max_length)
-        if settings.quantize == "int8":
-            folders[build.INT8] = build.save_int8_variant(merged, root / build.INT8)
-            if build.PRUNED in folders:
-                folders[build.PRUNED_INT8] = build.save_int8_variant(folders[build.PRUNED], root / build.PRUNED_INT8)
+    # Seconds each (merge, prune, quantise): no progress bar; the trainings below draw their own.
+    merged = build.save_merged(folder, root / build.MERGED, config.model.base, config.model.trust_remote_code)
+    folders = {build.MERGED: merged}
+    if settings.prune_ratio > 0:
+        calibration = _calibration_texts(ctx)
+        folders[build.PRUNED] = build.save_pruned(merged, root / build.PRUNED, settings.prune_ratio, calibration,
+                                                  config.training.max_length)
+        if settings.recovery_steps:  # the pruned model trained a little on the samples, saved in its place
+            recovery = full_config(config, str(folders[build.PRUNED]), settings.recovery_learning_rate,
+                                   settings.recovery_steps)
+            folders[build.PRUNED] = full_finetune(recovery, *_splits(ctx), ctx.out / RUNS / "pruned_recovery",
+                                                  ctx.scratch / "pruned_recovery", root / build.PRUNED,
+                                                  Console(stderr=True), ctx.show_progress)
+    if settings.quantize == "int8":
+        folders[build.INT8] = build.save_int8_variant(merged, root / build.INT8)
+        if build.PRUNED in folders:
+            folders[build.PRUNED_INT8] = build.save_int8_variant(folders[build.PRUNED], root / build.PRUNED_INT8)
     if settings.distill.student:
-        train_samples, val_samples = (_samples(ctx, f"{split}.jsonl") for split in ("train", "val"))
-        folders |= train_students(config, merged, train_samples, val_samples, root, ctx.out / STUDENT_RUNS,
-                                  ctx.scratch, Console(stderr=True), live=ctx.show_progress)
+        folders |= train_students(config, merged, *_splits(ctx), root, ctx.out / RUNS, ctx.scratch,
+                                  Console(stderr=True), live=ctx.show_progress)
     return folders
+
+
+def _splits(ctx: StageContext) -> tuple[list[Sample], list[Sample]]:
+    """prepare's training and validation samples."""
+    return _samples(ctx, "train.jsonl"), _samples(ctx, "val.jsonl")
 
 
 def _calibration_texts(ctx: StageContext) -> list[str]:
@@ -135,6 +146,7 @@ def _report(ctx: StageContext, summary: dict[str, Any], runs: dict[str, ModelRun
     selected, why = choose(variants, settings.publish)
     return {"title": f"{ctx.config.project}: compression", "selected": selected, "why": why,
             "tolerance": {"quality": settings.max_quality_drop, "perplexity": settings.max_perplexity_increase},
+            "pruned_recovery_steps": settings.recovery_steps if settings.prune_ratio > 0 else None,
             "items": summary["items"],
             "items_note": f"{'up to ' + str(limit) if limit else 'all'} per task, the same items for every variant",
             "primary": {task: t["primary"] for task, t in domain.items()},
