@@ -1,6 +1,6 @@
 """Size, memory, speed and loss of each compressed variant beside the uncompressed model.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/compress.py [--skip-big]
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/compress.py [--skip-big | --qwen3-0.6b]
 
 For the embedded 5M base and a ~96M Qwen3-shaped model (random init; its loss is only a
 consistency check), each variant is saved, then loaded in a fresh process by plain
@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import torch
+
 import vertune  # noqa: F401 - quiets torchao's CUDA-kernel log lines before transformers loads it
 from vertune.compress.variants import save_int8_variant, save_merged, save_pruned
 from vertune.model.embedded import embedded_path
@@ -36,11 +38,14 @@ import psutil, torch
 import vertune
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from vertune.compress.quantize import fast_int8_linears
+from vertune.model.loading import gather_int8_embeddings
 folder, fast, texts = sys.argv[1], sys.argv[2] == "1", json.loads(sys.argv[3])
 dtype = {"dtype": torch.float32} if sys.argv[4] == "fp32" else {}
 tokenizer = AutoTokenizer.from_pretrained(folder); tokenizer.padding_side = "left"
 before = psutil.Process().memory_info().rss
 model = AutoModelForCausalLM.from_pretrained(folder, **dtype).eval()
+if sys.argv[5] == "vertune":  # what vertune.model.loading.load_model adds to from_pretrained
+    gather_int8_embeddings(model)
 if fast:
     fast_int8_linears(model)
 rss = psutil.Process().memory_info().rss - before
@@ -66,25 +71,29 @@ print(json.dumps({"tensors_mb": sum(tensors.values()) / 2**20, "rss_mb": rss / 2
 """
 
 
-def build_variants(source: Path, root: Path, calibration: list[str]) -> dict[str, tuple[Path, bool, str]]:
-    """name -> (folder, fast int8 kernel, load dtype) for bf16, fp32, int8, int8 fast, pruned, pruned+int8,
-    built by the compress stage's own functions."""
+def build_variants(source: Path, root: Path, calibration: list[str]) -> dict[str, tuple[Path, bool, str, str]]:
+    """name -> (folder, fast int8 kernel, load dtype, loader) for bf16, fp32, int8 (plain ``from_pretrained``
+    and vertune's loader), int8 fast, pruned, pruned+int8, built by the compress stage's own functions."""
     save_merged(source, root / "bf16")
     save_int8_variant(root / "bf16", root / "int8")
     save_pruned(source, root / "pruned", 0.2, calibration, max_length=256)
     save_int8_variant(root / "pruned", root / "pruned+int8")
-    return {"bf16": (root / "bf16", False, "auto"), "fp32": (root / "bf16", False, "fp32"),
-            "int8": (root / "int8", False, "auto"), "int8 fast": (root / "int8", True, "auto"),
-            "pruned": (root / "pruned", False, "auto"), "pruned+int8 fast": (root / "pruned+int8", True, "auto")}
+    return {"bf16": (root / "bf16", False, "auto", "plain"), "fp32": (root / "bf16", False, "fp32", "plain"),
+            "int8 (plain from_pretrained)": (root / "int8", False, "auto", "plain"),
+            "int8": (root / "int8", False, "auto", "vertune"), "int8 fast": (root / "int8", True, "auto", "vertune"),
+            "pruned": (root / "pruned", False, "auto", "plain"),
+            "pruned+int8": (root / "pruned+int8", False, "auto", "vertune"),
+            "pruned+int8 fast": (root / "pruned+int8", True, "auto", "vertune")}
 
 
 def measure(name: str, source: Path, held_out: list[str], calibration: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         variants = build_variants(source, Path(tmp), calibration)
         rows = {}
-        for variant, (folder, fast, dtype) in variants.items():
+        for variant, (folder, fast, dtype, loader) in variants.items():
             run = subprocess.run([sys.executable, "-c", CHILD, str(folder), "1" if fast else "0",
-                                  json.dumps(held_out, ensure_ascii=False), dtype], capture_output=True, text=True, check=True)
+                                  json.dumps(held_out, ensure_ascii=False), dtype, loader],
+                                 capture_output=True, text=True, check=True)
             rows[variant] = json.loads(run.stdout.strip().splitlines()[-1])
             disk = sum(p.stat().st_size for p in folder.glob("*.safetensors")) / 2**20
             rows[variant]["disk_mb"] = disk * (2 if dtype == "fp32" else 1)  # fp32 is the bf16 file loaded as fp32
@@ -97,12 +106,37 @@ def measure(name: str, source: Path, held_out: list[str], calibration: list[str]
               f"{r['loss']:.4f} | {r['disk_mb'] / base['disk_mb']:.2f} | {r['tokens_s'] / base['tokens_s']:.2f}x |")
 
 
+# Qwen3-0.6B's shapes (its config.json), random init, with the embedded tokenizer's ids inside its vocabulary.
+QWEN3_06B = {"hidden_size": 1024, "intermediate_size": 3072, "num_hidden_layers": 28, "num_attention_heads": 16,
+             "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 151936}
+
+
+def build_qwen3_06b(folder: Path) -> None:
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    from vertune.model.loading import load_model, load_tokenizer
+
+    tiny = load_model("embedded:tiny-qwen3").config
+    config = Qwen3Config(tie_word_embeddings=True, bos_token_id=tiny.bos_token_id, eos_token_id=tiny.eos_token_id,
+                         pad_token_id=tiny.pad_token_id, **QWEN3_06B)
+    torch.manual_seed(0)
+    Qwen3ForCausalLM(config).to(dtype=torch.bfloat16).save_pretrained(folder)
+    load_tokenizer("embedded:tiny-qwen3").save_pretrained(folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-big", action="store_true", help="only the embedded 5M model")
+    parser.add_argument("--qwen3-0.6b", dest="qwen3", action="store_true",
+                        help="only a Qwen3-0.6B-shaped model (random init; 1.2 GB per bf16 variant, minutes)")
     args = parser.parse_args()
     texts = pretraining_text(91, dialogues=40, trades=40, reports=20, news=20)
     calibration, held_out = texts[::2][:64], texts[1::2][:24]
+    if args.qwen3:
+        with tempfile.TemporaryDirectory() as tmp:
+            build_qwen3_06b(Path(tmp))
+            measure("Qwen3-0.6B-shaped (random init)", Path(tmp), held_out, calibration[:16])
+        return
     measure("embedded:tiny-qwen3 (5M)", embedded_path("tiny-qwen3"), held_out, calibration)
     if not args.skip_big:
         sys.path.insert(0, str(Path(__file__).parent))

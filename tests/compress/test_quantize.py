@@ -81,3 +81,17 @@ def test_the_fast_cpu_kernel_keeps_the_stored_int8_weights_quality(folders: tupl
 
 def test_a_plain_model_is_not_int8() -> None:
     assert not is_int8(AutoModelForCausalLM.from_pretrained(embedded_path("tiny-qwen3")))
+
+
+def test_vertune_loads_an_int8_embedding_by_row_with_the_same_logits_and_the_head_tied(folders: tuple[Path, Path]) -> None:
+    from vertune.model.loading import Int8RowLookup, load_model
+
+    plain = AutoModelForCausalLM.from_pretrained(folders[1]).eval()
+    ours = load_model(str(folders[1])).eval()
+    assert isinstance(ours.get_input_embeddings(), Int8RowLookup)
+    assert ours.get_output_embeddings().weight is ours.get_input_embeddings().weight  # still one tensor
+    ids = AutoTokenizer.from_pretrained(folders[1])(["客户：我想查询余额", "公司2023年营业收入"], return_tensors="pt",
+                                                      padding=True)
+    with torch.no_grad():
+        assert torch.equal(plain(**ids).logits, ours(**ids).logits)
+    assert not isinstance(load_model(str(folders[0])).get_input_embeddings(), Int8RowLookup)  # bf16 untouched

@@ -14,6 +14,10 @@ Two things the library path does not do, done here:
   output head stays tied to it. transformers' ``save_pretrained`` cannot save a tied tensor
   subclass (it asks the subclass for its storage pointer and fails), so ``save_int8`` writes the
   flattened state dict itself, as transformers does for every other torchao tensor.
+- **Embedding lookups by row.** torchao's int8 ``F.embedding`` dequantises the whole table on
+  every call (757 ms per generated token for Qwen3-0.6B's 151,936-row table here): vertune's loader
+  (``vertune.model.loading.gather_int8_embeddings``) looks rows up instead, with the same weights
+  and the same logits. Plain ``from_pretrained`` keeps torchao's lookup.
 - **A faster CPU kernel, not yet a win.** torchao's weight-only int8 matmul dequantises on the
   fly: 0.58-0.64x of bf16's tokens/s here (``benchmarks/RESULTS.md``). ``fast_int8_linears`` gives
   each int8 linear layer PyTorch's dynamic-quantisation kernel (int8 activations x the same int8
