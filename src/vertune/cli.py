@@ -118,18 +118,16 @@ def _run(config_path: Path, wanted: Sequence[str] | None, force: Sequence[str],
     outcomes = _guarded(lambda: run_pipeline(config, STAGES, wanted=wanted, force=force, console=console, options=options))
     workspace = Workspace(config.workspace_dir)
     _summary(outcomes, workspace)
-    if any(o.stage == "eval" and o.action in ("ran", "skipped") for o in outcomes):
-        _eval_results(workspace)
-    if any(o.stage == "compress" and o.action in ("ran", "skipped") for o in outcomes):
-        _compress_results(workspace)
-    if any(o.stage == "publish" and o.action in ("ran", "skipped") for o in outcomes):
-        _published(workspace)
+    done = {o.stage for o in outcomes if o.action in ("ran", "skipped")}
+    for stage, show in (("eval", _report_table), ("compress", _report_table), ("publish", _published)):
+        if stage in done:
+            show(workspace, stage)
     return outcomes
 
 
-def _published(workspace: Workspace) -> None:
+def _published(workspace: Workspace, stage: str = "publish") -> None:
     """Say which version publish made (or found) and where it lives."""
-    path = workspace.stage_dir("publish") / "published.json"
+    path = workspace.stage_dir(stage) / "published.json"
     if path.exists():
         record = json.loads(path.read_text(encoding="utf-8"))
         alias = f", {record['name']}@{record['alias']} → {record['version']}" if record["alias"] else ""
@@ -138,20 +136,14 @@ def _published(workspace: Workspace) -> None:
                   highlight=False)
 
 
-def _compress_results(workspace: Workspace) -> None:
-    """Print each compressed variant's size, speed and verdict after a run."""
-    from vertune.compress.report import REPORT_JSON, results_table
-
-    report = workspace.stage_dir("compress") / REPORT_JSON
-    if report.exists():
-        out.print(results_table(json.loads(report.read_text(encoding="utf-8"))))
-
-
-def _eval_results(workspace: Workspace) -> None:
-    """Print the evaluation's headline table (models beside trivial baselines) after a run."""
-    from vertune.evaluate.report import REPORT_JSON, results_table
-
-    report = workspace.stage_dir("eval") / REPORT_JSON
+def _report_table(workspace: Workspace, stage: str) -> None:
+    """Print a stage's ``report.json`` as its terminal table after a run: eval's models beside
+    trivial baselines, compress's variants with size, speed and verdict."""
+    if stage == "eval":
+        from vertune.evaluate.report import REPORT_JSON, results_table
+    else:
+        from vertune.compress.report import REPORT_JSON, results_table
+    report = workspace.stage_dir(stage) / REPORT_JSON
     if report.exists():
         out.print(results_table(json.loads(report.read_text(encoding="utf-8"))))
 

@@ -332,14 +332,15 @@ def token_loss_sum(model: torch.nn.Module, batch: dict[str, torch.Tensor], per_s
     ``distill``: each token's loss mixes in the teacher's soft targets (see the module doc).
     """
     logits, targets, labelled = labelled_logits(model, batch)
-    losses = F.cross_entropy(logits.float(), targets, reduction="none")  # over the model's whole output width
+    logits = logits.float()  # once: the cross-entropy and the soft term both read it
+    losses = F.cross_entropy(logits, targets, reduction="none")  # over the model's whole output width
     if distill is not None:
         with torch.no_grad():
             teacher = labelled_logits(distill.teacher, batch)[0].float()
         width = min(logits.shape[-1], teacher.shape[-1])  # one tokenizer, embeddings padded to other sizes
         logits, teacher = logits[..., :width], teacher[..., :width]
         t = distill.temperature
-        soft = F.kl_div(F.log_softmax(logits.float() / t, dim=-1), F.log_softmax(teacher / t, dim=-1),
+        soft = F.kl_div(F.log_softmax(logits / t, dim=-1), F.log_softmax(teacher / t, dim=-1),
                         log_target=True, reduction="none").sum(dim=-1) * t * t
         losses = (1 - distill.alpha) * losses + distill.alpha * soft
     if per_sample:  # losses are in row-major order of the labelled positions
