@@ -4,11 +4,15 @@
 
 For the embedded 5M base and a ~96M Qwen3-shaped model (random init; its loss is only a
 consistency check), each variant is saved, then loaded in a fresh process by plain
-``from_pretrained`` (``int8 fast`` adds ``fast_int8_linears`` after the load) and measured there:
+``from_pretrained`` or by vertune's loader (``load_model``: on a CPU it runs int8 weights through
+``vertune.model.int8``'s kernels) and measured there:
 
-- disk: the safetensors files; tensors: bytes of the unique parameters and buffers after load
-  (an int8 tensor counts its int8 data and scales); RSS: the process's resident memory after
-  the load minus before it, with torch and transformers already imported;
+- disk: the safetensors files; tensors: bytes of the weights once loaded
+  (``compress.measure.tensor_footprint``: an int8 tensor counts its int8 data and scales, a tied
+  one once); RSS: the process's resident memory after generating minus before the load, with
+  torch, transformers and torchao already imported in every variant's process (after
+  generating, because safetensors maps pages lazily; before the loss, whose logits for 24 x 256
+  tokens take more memory than any of these models);
 - tokens/s: greedy generation of 48 new tokens for 16 prompts in one padded batch, best of 3;
 - loss: mean next-token loss on held-out generated text.
 
@@ -33,33 +37,18 @@ from vertune.model.embedded import embedded_path
 from vertune.train.base_model import pretraining_text
 
 CHILD = r"""
-import json, os, sys, time
+import json, sys, time
 import psutil, torch
-import vertune
+import vertune, torchao.quantization, transformers.quantizers.quantizer_torchao  # imported by every variant alike
 from transformers import AutoModelForCausalLM, AutoTokenizer
-from vertune.compress.quantize import fast_int8_linears
-from vertune.model.loading import gather_int8_embeddings
-folder, fast, texts = sys.argv[1], sys.argv[2] == "1", json.loads(sys.argv[3])
-dtype = {"dtype": torch.float32} if sys.argv[4] == "fp32" else {}
+from vertune.compress.measure import tensor_footprint
+from vertune.model.loading import load_model
+folder, texts, dtype, loader = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
 tokenizer = AutoTokenizer.from_pretrained(folder); tokenizer.padding_side = "left"
 before = psutil.Process().memory_info().rss
-model = AutoModelForCausalLM.from_pretrained(folder, **dtype).eval()
-if sys.argv[5] == "vertune":  # what vertune.model.loading.load_model adds to from_pretrained
-    gather_int8_embeddings(model)
-if fast:
-    fast_int8_linears(model)
-rss = psutil.Process().memory_info().rss - before
-def size(t):
-    return t.qdata.numel() + t.scale.numel() * t.scale.element_size() if hasattr(t, "qdata") else t.numel() * t.element_size()
-tensors = {id(t): size(t) for t in [*model.parameters(), *model.buffers()]}
-for module in model.modules():  # a dynamic int8 linear's packed weights (its LinearPackedParams holds the same)
-    if isinstance(module, torch.ao.nn.quantized.dynamic.Linear):
-        weight, _ = module._weight_bias()
-        tensors[id(module)] = weight.int_repr().numel() + weight.q_per_channel_scales().numel() * 4
-batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=256)
-labels = batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)
+dtype = torch.float32 if dtype == "fp32" else "auto"
+model = (load_model(folder, dtype=dtype) if loader == "vertune" else AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)).eval()
 with torch.inference_mode():
-    loss = float(model(**batch, labels=labels).loss)
     prompts = tokenizer(["客户：我想查询余额，请问怎么操作？"] * 16, return_tensors="pt", padding=True)
     model.generate(**prompts, max_new_tokens=4, do_sample=False)
     best = float("inf")
@@ -67,39 +56,43 @@ with torch.inference_mode():
         start = time.perf_counter()
         model.generate(**prompts, max_new_tokens=48, min_new_tokens=48, do_sample=False)
         best = min(best, time.perf_counter() - start)
-print(json.dumps({"tensors_mb": sum(tensors.values()) / 2**20, "rss_mb": rss / 2**20, "tokens_s": 16 * 48 / best, "loss": loss}))
+    rss = psutil.Process().memory_info().rss - before  # before the loss pass, whose logits dwarf a model's
+    batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=256)
+    labels = batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)
+    loss = float(model(**batch, labels=labels).loss)
+print(json.dumps({"tensors_mb": tensor_footprint(model)[1] / 2**20, "rss_mb": rss / 2**20, "tokens_s": 16 * 48 / best,
+                  "loss": loss}))
 """
 
 
-def build_variants(source: Path, root: Path, calibration: list[str]) -> dict[str, tuple[Path, bool, str, str]]:
-    """name -> (folder, fast int8 kernel, load dtype, loader) for bf16, fp32, int8 (plain ``from_pretrained``
-    and vertune's loader), int8 fast, pruned, pruned+int8, built by the compress stage's own functions."""
+def build_variants(source: Path, root: Path, calibration: list[str]) -> dict[str, tuple[Path, str, str]]:
+    """name -> (folder, load dtype, loader) for bf16, fp32, int8 (plain ``from_pretrained`` and
+    vertune's loader), pruned, pruned+int8, built by the compress stage's own functions."""
     save_merged(source, root / "bf16")
     save_int8_variant(root / "bf16", root / "int8")
     save_pruned(source, root / "pruned", 0.2, calibration, max_length=256)
     save_int8_variant(root / "pruned", root / "pruned+int8")
-    return {"bf16": (root / "bf16", False, "auto", "plain"), "fp32": (root / "bf16", False, "fp32", "plain"),
-            "int8 (plain from_pretrained)": (root / "int8", False, "auto", "plain"),
-            "int8": (root / "int8", False, "auto", "vertune"), "int8 fast": (root / "int8", True, "auto", "vertune"),
-            "pruned": (root / "pruned", False, "auto", "plain"),
-            "pruned+int8": (root / "pruned+int8", False, "auto", "vertune"),
-            "pruned+int8 fast": (root / "pruned+int8", True, "auto", "vertune")}
+    return {"bf16": (root / "bf16", "auto", "plain"), "fp32": (root / "bf16", "fp32", "plain"),
+            "int8 (plain from_pretrained)": (root / "int8", "auto", "plain"),
+            "int8 (vertune's loader)": (root / "int8", "auto", "vertune"),
+            "pruned": (root / "pruned", "auto", "plain"),
+            "pruned+int8 (vertune's loader)": (root / "pruned+int8", "auto", "vertune")}
 
 
 def measure(name: str, source: Path, held_out: list[str], calibration: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         variants = build_variants(source, Path(tmp), calibration)
         rows = {}
-        for variant, (folder, fast, dtype, loader) in variants.items():
-            run = subprocess.run([sys.executable, "-c", CHILD, str(folder), "1" if fast else "0",
-                                  json.dumps(held_out, ensure_ascii=False), dtype, loader],
+        for variant, (folder, dtype, loader) in variants.items():
+            run = subprocess.run([sys.executable, "-c", CHILD, str(folder), json.dumps(held_out, ensure_ascii=False),
+                                  dtype, loader],
                                  capture_output=True, text=True, check=True)
             rows[variant] = json.loads(run.stdout.strip().splitlines()[-1])
             disk = sum(p.stat().st_size for p in folder.glob("*.safetensors")) / 2**20
             rows[variant]["disk_mb"] = disk * (2 if dtype == "fp32" else 1)  # fp32 is the bf16 file loaded as fp32
     base = rows["bf16"]
     print(f"\n## {name}\n")
-    print("| variant | disk MB | tensors MB | RSS after load MB | tokens/s | loss | disk vs bf16 | tokens/s vs bf16 |")
+    print("| variant | disk MB | tensors MB | RSS after generating MB | tokens/s | loss | disk vs bf16 | tokens/s vs bf16 |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for variant, r in rows.items():
         print(f"| {variant} | {r['disk_mb']:.2f} | {r['tensors_mb']:.2f} | {r['rss_mb']:.0f} | {r['tokens_s']:.0f} | "

@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from vertune.model.int8 import int8_footprint
+
 
 @dataclass(frozen=True)
 class Cost:
@@ -46,11 +48,13 @@ def _size(tensor: torch.Tensor) -> tuple[int, int]:
 
 
 def tensor_footprint(model: nn.Module) -> tuple[int, int]:
-    """(parameters, bytes) of a loaded model's unique parameters and buffers."""
+    """(parameters, bytes) of a loaded model's unique parameters and buffers, plus the weights the
+    int8 CPU kernels hold outside them (``vertune.model.int8``)."""
     unique = {id(t): t for t in [*model.parameters(), *model.buffers()]}
     sizes = [_size(t) for t in unique.values()]
     parameters = sum(_size(p)[0] for p in {id(p): p for p in model.parameters()}.values())
-    return parameters, sum(b for _, b in sizes)
+    packed_parameters, packed_bytes = int8_footprint(model)
+    return parameters + packed_parameters, sum(b for _, b in sizes) + packed_bytes
 
 
 @torch.inference_mode()

@@ -6,7 +6,7 @@ loads the folder through plain ``AutoModelForCausalLM.from_pretrained``, no pick
 torchao is the PyTorch team's quantisation library and what transformers integrates first;
 optimum-quanto is in maintenance mode.
 
-Two things the library path does not do, done here:
+What the library path does not do, done here:
 
 - **Embeddings too.** A small model's (tied) embedding is a large share of it: 40% of the
   embedded 5M model, 26% of Qwen3-0.6B, so quantising only the linear layers leaves the file at
@@ -14,16 +14,9 @@ Two things the library path does not do, done here:
   output head stays tied to it. transformers' ``save_pretrained`` cannot save a tied tensor
   subclass (it asks the subclass for its storage pointer and fails), so ``save_int8`` writes the
   flattened state dict itself, as transformers does for every other torchao tensor.
-- **Embedding lookups by row.** torchao's int8 ``F.embedding`` dequantises the whole table on
-  every call (757 ms per generated token for Qwen3-0.6B's 151,936-row table here): vertune's loader
-  (``vertune.model.loading.gather_int8_embeddings``) looks rows up instead, with the same weights
-  and the same logits. Plain ``from_pretrained`` keeps torchao's lookup.
-- **A faster CPU kernel, not yet a win.** torchao's weight-only int8 matmul dequantises on the
-  fly: 0.58-0.64x of bf16's tokens/s here (``benchmarks/RESULTS.md``). ``fast_int8_linears`` gives
-  each int8 linear layer PyTorch's dynamic-quantisation kernel (int8 activations x the same int8
-  weights): 1.04x of bf16 on a 96M Qwen3 shape, 0.62x on the 5M model. It unties the head (a
-  packed second copy of the embedding: 0.72 of bf16's tensor bytes on the 5M model) and rounds
-  activations per tensor (+6.5% loss on the 5M model), so nothing uses it by default.
+- **Speed on a CPU.** torchao's int8 kernels are slower there than bf16 (they dequantise);
+  vertune's loader runs the same int8 numbers through faster CPU kernels
+  (``vertune.model.int8``). Plain ``from_pretrained`` keeps torchao's.
 """
 
 from __future__ import annotations
@@ -31,7 +24,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import torch
 from safetensors.torch import save_file
 from torch import nn
 
@@ -89,41 +81,6 @@ def is_int8(model: nn.Module) -> bool:
     config = getattr(getattr(model, "config", None), "quantization_config", None)
     method = config.get("quant_method") if isinstance(config, dict) else getattr(config, "quant_method", None)
     return str(getattr(method, "value", method)) == "torchao"
-
-
-@torch.no_grad()
-def fast_int8_linears(model: nn.Module) -> int:
-    """Swap every int8 linear layer for PyTorch's dynamically quantised one, with the same int8
-    weights and scales (CPU inference); returns how many were swapped."""
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
-
-    swapped = 0
-    for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
-            weight = getattr(child, "weight", None)
-            if not isinstance(child, nn.Linear) or getattr(getattr(weight, "qdata", None), "dtype", None) != torch.int8:
-                continue  # only int8 weights with one scale per output channel (not float8 or int4)
-            if weight.scale.numel() != child.out_features:
-                continue
-            scale = weight.scale.reshape(-1).double()
-            zero = torch.zeros(scale.numel(), dtype=torch.long)
-            qweight = torch._make_per_channel_quantized_tensor(weight.qdata, scale, zero, 0)
-            fast = DynamicLinear(child.in_features, child.out_features, bias_=child.bias is not None, dtype=torch.qint8)
-            fast.set_weight_bias(qweight, None if child.bias is None else child.bias.float())
-            setattr(parent, name, _SameDtype(fast))
-            swapped += 1
-    return swapped
-
-
-class _SameDtype(nn.Module):
-    """A dynamic int8 linear takes and returns float32; the model around it may run in bf16."""
-
-    def __init__(self, linear: nn.Module) -> None:
-        super().__init__()
-        self.linear = linear
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x.float()).to(x.dtype)
 
 
 def _tied(model: nn.Module) -> bool:

@@ -18,18 +18,27 @@ from typing import Any
 
 import torch
 import transformers
-from torch import nn
 from packaging.version import Version
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from vertune.model.embedded import embedded_path
+from vertune.model.int8 import use_int8_kernels
 from vertune.model.spec import EMBEDDED_PREFIX, is_embedded, looks_like_path
 from vertune.quiet import quiet_libraries
 
 ADAPTER_CONFIG = "adapter_config.json"
 # transformers 4.56 renamed from_pretrained's ``torch_dtype`` to ``dtype`` and deprecated the old name.
 DTYPE_KWARG = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
+
+
+def _int8_folder(path: str) -> bool:
+    """Whether ``path`` is a local folder of torchao int8 weights (``compress.quantize.save_int8``)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return False
+    quantization = json.loads(config.read_text(encoding="utf-8")).get("quantization_config") or {}
+    return quantization.get("quant_method") == "torchao"
 
 
 class ModelNotFound(FileNotFoundError):
@@ -89,7 +98,8 @@ def load_model(
 ) -> PreTrainedModel | PeftModel:
     """Load a causal LM from any model spec, or a PEFT adapter folder on top of its base.
 
-    ``dtype="auto"`` keeps the checkpoint's dtype. ``device_map="auto"`` spreads the model over
+    ``dtype="auto"`` keeps the checkpoint's dtype, except that an int8 folder on a CPU computes
+    in fp32 around its int8 weights (``vertune.model.int8``). ``device_map="auto"`` spreads the model over
     GPUs; without CUDA it is dropped so the model simply loads on the CPU. ``options`` go to
     ``from_pretrained`` (e.g. ``quantization_config``).
     """
@@ -101,6 +111,8 @@ def load_model(
         return PeftModel.from_pretrained(loaded, path)
     if device_map == "auto" and not torch.cuda.is_available():
         device_map = None
+    if dtype == "auto" and device_map is None and _int8_folder(path):
+        dtype = torch.float32  # int8 weights stay int8; the CPU kernels take fp32 (see int8.py)
     model = AutoModelForCausalLM.from_pretrained(
         path,
         device_map=device_map,
@@ -109,39 +121,6 @@ def load_model(
         **options,
     )
     model.name_or_path = model.config.name_or_path = spec  # what an adapter records as its base
-    if getattr(model.config, "quantization_config", None) is not None:  # e.g. vertune's int8 (torchao) folders
-        gather_int8_embeddings(model)
+    if getattr(model.config, "quantization_config", None) is not None and model.device.type == "cpu":
+        use_int8_kernels(model)  # vertune's int8 (torchao) folders: CPU kernels faster than torchao's (see int8.py)
     return model
-
-
-class Int8RowLookup(nn.Module):
-    """An int8 embedding (torchao tensor: ``qdata`` rows and one ``scale`` per row) looked up by row.
-
-    torchao's ``F.embedding`` on an int8 weight dequantises the whole table on every call: 757 ms
-    per lookup for Qwen3-0.6B's 151,936 x 1,024 table on this CPU, once per generated token, where
-    gathering the rows it needs takes 0.14 ms. The weight is the same tensor, so a head tied to it
-    stays tied.
-    """
-
-    def __init__(self, embedding: nn.Embedding) -> None:
-        super().__init__()
-        self.weight = embedding.weight
-        self.padding_idx = embedding.padding_idx
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        weight = self.weight
-        return (weight.qdata[ids].float() * weight.scale[ids].float()).to(weight.dtype)
-
-
-def gather_int8_embeddings(model: nn.Module) -> int:
-    """Swap every int8 embedding (per-row scales) for ``Int8RowLookup``; returns how many."""
-    swapped = 0
-    for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
-            weight = getattr(child, "weight", None)
-            scale = getattr(weight, "scale", None)
-            if (isinstance(child, nn.Embedding) and getattr(getattr(weight, "qdata", None), "dtype", None) == torch.int8
-                    and scale is not None and scale.shape[0] == child.num_embeddings):
-                setattr(parent, name, Int8RowLookup(child))
-                swapped += 1
-    return swapped
