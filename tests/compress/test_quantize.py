@@ -53,3 +53,19 @@ def test_is_int8_tells_a_saved_int8_model_from_a_plain_one(int8_folders: tuple[P
     assert is_int8(AutoModelForCausalLM.from_pretrained(int8_folders[1]))
     assert not is_int8(AutoModelForCausalLM.from_pretrained(embedded_path("tiny-qwen3")))
 
+
+def test_the_same_model_quantised_in_two_processes_gives_the_same_bytes(int8_folders: tuple[Path, Path],
+                                                                        tmp_path: Path) -> None:
+    """The registry tells versions apart by their files' hashes: compressing the same model again
+    must publish as the same version, whatever the process's hash seed."""
+    import os
+
+    script = "import sys; from pathlib import Path; from vertune.compress.variants import save_int8_variant; " \
+             "save_int8_variant(Path(sys.argv[1]), Path(sys.argv[2]))"
+    for seed in ("1", "2"):
+        subprocess.run([sys.executable, "-c", script, str(int8_folders[0]), str(tmp_path / seed)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+    files = sorted(p.name for p in (tmp_path / "1").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "2").iterdir()) and "model.safetensors" in files
+    for name in files:
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name

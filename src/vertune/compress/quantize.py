@@ -21,6 +21,7 @@ What the library path does not do, done here:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,31 @@ def save_int8(model: nn.Module, folder: Path) -> Path:
         state.pop(next(f"{name}.weight" for name, module in model.named_modules() if module is head))
     tensors, metadata = flatten_tensor_state_dict(state)
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(folder / WEIGHTS), metadata=metadata)
+    _sort_header(folder / WEIGHTS)
     model.config.quantization_config = TorchAoConfig(quantization.Int8WeightOnlyConfig(),
                                                      include_input_output_embeddings=True)
     model.config.save_pretrained(folder)
     if getattr(model, "generation_config", None) is not None:
         model.generation_config.save_pretrained(folder)
     return folder
+
+
+def _sort_header(path: Path) -> None:
+    """Rewrite a safetensors file's JSON header with its keys sorted, in place.
+
+    safetensors writes the metadata (torchao's one entry per tensor) from a hash map, in an order
+    that changes from process to process, so the same model quantised twice gave different
+    bytes, and the registry, which tells versions apart by their bytes, published it twice. The
+    sorted header is as long or shorter (padded with spaces, as the format allows) and names the
+    same tensors at the same offsets."""
+    with open(path, "r+b") as handle:
+        size = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(size))
+        text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        if len(text) > size:
+            return  # cannot happen for a header safetensors wrote compactly; left as it is
+        handle.seek(8)
+        handle.write(text.ljust(size))
 
 
 def is_int8(model: nn.Module) -> bool:
