@@ -213,6 +213,18 @@ def test_secrets_are_usable_but_masked_in_every_dump(secret_env: dict[str, str])
     assert public_dump(config, "registry.storage_options")["client_kwargs"] == {"aws_session_token": MASK}
 
 
+def test_a_password_in_the_registry_url_is_masked_in_dumps_and_store_messages(tmp_path: Path) -> None:
+    from vertune.config import masked_url
+    from vertune.registry.store import Store
+
+    config = parse_config("project: p\nregistry:\n  url: sftp://bob:hunter2@files.example/models\n")
+    assert config.registry.url == "sftp://bob:hunter2@files.example/models"  # usable as given
+    assert public_dump(config)["registry"]["url"] == f"sftp://bob:{MASK}@files.example/models"
+    assert "hunter2" not in dump_config(config)
+    assert masked_url("s3://bucket/models") == "s3://bucket/models" and masked_url(str(tmp_path)) == str(tmp_path)
+    assert Store("memory://alice:pw1@bucket/m").url == f"memory://alice:{MASK}@bucket/m"
+
+
 def test_cli_config_show_masks_secrets(secret_env: dict[str, str], tmp_path: Path) -> None:
     file = tmp_path / "vertune.yaml"
     file.write_text(SECRET_CONFIG, encoding="utf-8")

@@ -18,6 +18,7 @@ import os
 import re
 import types
 import typing
+import urllib.parse
 from pathlib import Path
 from typing import Any, Literal
 
@@ -654,9 +655,19 @@ def public_dump(config: Config, section: str | None = None) -> Any:
         for part in path[:-1]:
             parent = parent[part]
         parent[path[-1]] = MASK
+    data["registry"]["url"] = masked_url(data["registry"]["url"])
     for part in section.split(".") if section else ():
         data = data[part]
     return data
+
+
+def masked_url(url: str) -> str:
+    """``url`` with the password of its user info masked (``sftp://bob:…@host/models``)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:{MASK}@{host}"))
 
 
 def dump_config(config: Config) -> str:

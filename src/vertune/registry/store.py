@@ -31,6 +31,7 @@ from typing import Any
 import fsspec
 
 from vertune.atomic import atomic_open, current_umask
+from vertune.config import masked_url
 
 
 
@@ -48,7 +49,7 @@ class Store:
         self.fs, root = fsspec.core.url_to_fs(url, **(storage_options or {}))
         self.root = root.rstrip("/")
         self.local = "file" in _protocols(self.fs)
-        self.url = url
+        self.url = masked_url(url)  # what messages show
 
     def path(self, key: str) -> str:
         return f"{self.root}/{key}" if key else self.root
