@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from vertune.registry import ChecksumMismatch, Registry, RegistryError, StaleWrite, Store
+from vertune.workspace import file_sha256
 
 
 def _model(folder: Path, weights: bytes = b"\x00weights\x01" * 100, config: str = '{"hidden_size": 8}') -> Path:
@@ -51,10 +52,22 @@ def test_identical_content_is_the_same_version_not_a_copy(registry: Registry, tm
     assert not new and again.number == first.number and len(registry.versions("fin")) == 1
 
 
+def test_a_file_that_changed_after_it_was_hashed_is_not_stored_under_the_old_hash(registry: Registry,
+                                                                                 tmp_path: Path) -> None:
+    weights = _model(tmp_path / "a") / "model.safetensors"
+    stale = file_sha256(weights)
+    weights.write_bytes(b"rewritten while the publisher was uploading")
+    with pytest.raises(ValueError, match="changed while it was being published"):
+        registry.store.upload(f"fin/blobs/{stale}", weights, stale)
+    with pytest.raises(FileNotFoundError):
+        registry.store.read(f"fin/blobs/{stale}")
+
+
 def test_a_version_whose_manifest_is_missing_does_not_exist(registry: Registry, tmp_path: Path) -> None:
     """What a publisher killed after its uploads and before its manifest leaves: blobs only."""
     registry.publish("fin", _model(tmp_path / "a"))
-    registry.store.upload("fin/blobs/" + "f" * 64, _model(tmp_path / "b") / "model.safetensors")  # an orphan upload
+    orphan = _model(tmp_path / "b") / "model.safetensors"
+    registry.store.upload("fin/blobs/" + "f" * 64, orphan, file_sha256(orphan))  # an orphan upload
     assert [v.number for v in registry.versions("fin")] == [1]
     assert registry.gc("fin", apply=True) == {"versions": [], "blobs": []}  # young: maybe a publisher in flight
     assert registry.gc("fin", apply=True, grace_seconds=0) == {"versions": [], "blobs": ["f" * 64]}
@@ -69,6 +82,34 @@ def test_gc_keeps_what_an_alias_points_to_or_rolls_back_to_and_the_newest(regist
     assert registry.gc("fin", apply=True, grace_seconds=0) == {"versions": [3], "blobs": [_sha(bytes([3]) * 10)]}
     assert [v.number for v in registry.versions("fin")] == [1, 2, 4]
     assert registry.rollback("fin")["version"] == 1 and registry.verify("fin@1") == []
+
+
+def test_gc_and_an_alias_move_in_other_processes_never_leave_the_alias_on_a_removed_version(
+        registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each side writes its mark before it looks for the other's (see ``Registry._remove_version``)."""
+    import vertune.registry.registry as module
+
+    for k in range(1, 4):
+        registry.publish("fin", _model(tmp_path / str(k), weights=bytes([k]) * 10))
+    registry.store.create("fin/pins/000001.other-writer.json", b"{}")  # set_alias elsewhere, about to move an alias to 1
+    assert registry.gc("fin", apply=True, grace_seconds=0)["versions"] == [2]  # 1 is pinned: kept
+    registry.store.create("fin/removing/000003.json", b"{}")  # gc elsewhere, about to remove 3
+    with pytest.raises(RegistryError, match="being removed"):
+        registry.set_alias("fin", "candidate", 3)
+    assert registry.alias("fin", "candidate") is None
+    monkeypatch.setattr(module, "PIN_SECONDS", 0.0)  # both marks now look like crashed writers'
+    assert registry.set_alias("fin", "candidate", 3)["version"] == 3
+    assert registry.gc("fin", apply=True, grace_seconds=0)["versions"] == [1]
+    assert [v.number for v in registry.versions("fin")] == [3] and registry.store.names("fin/pins") == [
+        "000001.other-writer.json"]  # a stale pin is only ignored, never someone else's to delete
+
+
+def test_a_version_removed_between_the_listing_and_the_read_is_left_out(registry: Registry, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    registry.publish("fin", _model(tmp_path / "a"))
+    listed = registry.store.names("fin/versions")
+    monkeypatch.setattr(registry.store, "names", lambda prefix: [*listed, "000002.json"])  # gc took 2 since
+    assert [v.number for v in registry.versions("fin")] == [1]
 
 
 def test_two_publishers_never_share_a_version_number(registry: Registry, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,7 @@ def test_files_in_a_folder_registry_get_the_usual_mode_not_mkstemps_0600(tmp_pat
 
     store = Store(str(tmp_path / "registry"))
     (tmp_path / "w.bin").write_bytes(b"w")
-    store.upload("fin/blobs/x", tmp_path / "w.bin")
+    store.upload("fin/blobs/x", tmp_path / "w.bin", hashlib.sha256(b"w").hexdigest())
     store.create("fin/versions/000001.json", b"{}")
     store.swap("fin/aliases/a.json", b"{}", None)
     store.swap("fin/aliases/a.json", b"{ }", store.token("fin/aliases/a.json"))

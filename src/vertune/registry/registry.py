@@ -5,6 +5,7 @@ Layout under ``registry.url`` (see ``store.Store``), for a model ``NAME``::
     NAME/blobs/<sha256>              every file, named by its content (shared across versions)
     NAME/versions/<000001>.json      a version's manifest: files (path, sha256, size), lineage
     NAME/aliases/<alias>.json        {"version": N, "history": [...]}, moved by compare-and-swap
+    NAME/pins/, NAME/removing/       short-lived marks that keep ``gc`` and ``set_alias`` apart
 
 A version exists exactly when its manifest does. ``publish`` uploads the blobs first and
 writes the manifest last with a create-only write, so a publisher killed half-way leaves
@@ -19,6 +20,7 @@ import hashlib
 import json
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,11 +30,12 @@ from pydantic import SecretStr
 
 from vertune.atomic import atomic_dir
 from vertune.config import Config
-from vertune.registry.store import StaleWrite, Store
+from vertune.registry.store import StaleWrite, Store, sha256_stream
 from vertune.workspace import file_sha256
 
 VERSION_DIGITS = 6
 GC_GRACE_SECONDS = 3600.0  # longer than any publish's uploads
+PIN_SECONDS = 600.0  # longer than any alias move
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _REF = re.compile(r"^(?P<name>[^@]+)(?:@(?P<target>[^@]+))?$")
@@ -89,7 +92,7 @@ class Registry:
             # Uploaded even when present: the write makes the blob young, and gc leaves young blobs
             # to the publisher in flight (an old one skipped here could be collected before the
             # manifest lists it). Identical content returned above, so this re-sends only shared files.
-            self.store.upload(f"{name}/blobs/{entry['sha256']}", path)
+            self.store.upload(f"{name}/blobs/{entry['sha256']}", path, entry["sha256"])
         manifest = {"name": name, "content_id": content, "files": files, "lineage": lineage or {},
                     "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         number = max((v.number for v in self.versions(name)), default=0) + 1
@@ -115,11 +118,18 @@ class Registry:
         return None
 
     def versions(self, name: str) -> list[Version]:
-        """Every published version of ``name``, oldest first."""
+        """Every published version of ``name``, oldest first (one ``gc`` removes between the
+        listing and the read is left out, not an error)."""
         _check_name(name)
         numbers = sorted(int(n.removesuffix(".json")) for n in self.store.names(f"{name}/versions")
                          if re.fullmatch(r"\d+\.json", n))
-        return [self.version(name, n) for n in numbers]
+        found = []
+        for number in numbers:
+            try:
+                found.append(self.version(name, number))
+            except RegistryError:
+                continue
+        return found
 
     def names(self) -> list[str]:
         return [n for n in self.store.names("") if _NAME.match(n) and self.store.names(f"{n}/versions")]
@@ -159,7 +169,7 @@ class Registry:
             key = f"{version.name}/blobs/{entry['sha256']}"
             try:
                 with self.store.open(key) as handle:
-                    digest = _sha256_stream(handle)
+                    digest = sha256_stream(handle)
             except FileNotFoundError:
                 problems.append(f"{entry['path']}: missing ({key})")
                 continue
@@ -181,7 +191,7 @@ class Registry:
                 path = folder / entry["path"]
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with self.store.open(f"{version.name}/blobs/{entry['sha256']}") as source, open(path, "wb") as out:
-                    digest = _sha256_stream(source, out)  # hashed as it is written, not read back
+                    digest = sha256_stream(source, out)  # hashed as it is written, not read back
                 if digest != entry["sha256"]:
                     raise ChecksumMismatch(f"{version.ref}: {entry['path']} does not match its checksum in the "
                                            f"registry ({self.store.url}); the stored copy is corrupted")
@@ -190,22 +200,62 @@ class Registry:
     def gc(self, name: str, apply: bool = False, grace_seconds: float = GC_GRACE_SECONDS) -> dict[str, list[Any]]:
         """Versions nothing needs, and blobs no remaining version lists: what is (or, with
         ``apply``, was) removed. Kept: every version an alias points to or would roll back to,
-        the newest one (just published, it may have no alias yet), and every blob written in the
-        last ``grace_seconds`` (a publisher in flight uploads before its manifest lists them)."""
+        the newest one (just published, it may have no alias yet), one an alias is being moved
+        to (see ``_remove_version``), and every blob written in the last ``grace_seconds`` (a
+        publisher in flight uploads before its manifest lists them)."""
         blobs = self.store.names(f"{name}/blobs")  # listed before the versions: a later upload is young
         versions = self.versions(name)
-        kept = {versions[-1].number} if versions else set()
-        for record in filter(None, (self.alias(name, alias) for alias in self.aliases(name))):
-            kept |= {record["version"], *_previous_targets(record)[-1:]}
-        doomed = [v for v in versions if v.number not in kept]
-        live = {f["sha256"] for v in versions if v.number in kept for f in v.files}
+        needed = self._needed(name, versions)
+        doomed = [v for v in versions if v.number not in needed]
+        if apply:
+            doomed = [v for v in doomed if self._remove_version(name, v.number)]
+        removed = {v.number for v in doomed}
+        live = {f["sha256"] for v in versions if v.number not in removed for f in v.files}
         unlisted = [b for b in blobs if b not in live and self.store.age_seconds(f"{name}/blobs/{b}") >= grace_seconds]
         if apply:
-            for version in doomed:
-                self.store.delete(_manifest_key(name, version.number))
             for blob in unlisted:
                 self.store.delete(f"{name}/blobs/{blob}")
         return {"versions": [v.number for v in doomed], "blobs": unlisted}
+
+    def _needed(self, name: str, versions: list[Version]) -> set[int]:
+        """The newest version and every one an alias points to or would roll back to."""
+        needed = {versions[-1].number} if versions else set()
+        for record in filter(None, (self.alias(name, alias) for alias in self.aliases(name))):
+            needed |= {record["version"], *_previous_targets(record)[-1:]}
+        return needed
+
+    def _remove_version(self, name: str, number: int) -> bool:
+        """Delete one manifest unless an alias points to it or is being moved to it; whether it was.
+
+        ``gc`` against ``set_alias`` in another process: gc marks the version (create-only),
+        then looks for aliases and pins; ``set_alias`` pins it (create-only), then looks for the
+        mark, and only then moves the alias. Whichever writes first is seen by the other, so
+        an alias never ends up on a removed version: either gc keeps it or set_alias refuses.
+        A pin older than ``PIN_SECONDS`` is a crashed writer's and no longer counts."""
+        mark = _removal_key(name, number)
+        if self._fresh(mark):
+            return False  # another gc is on it
+        self.store.delete(mark)  # a crashed gc's, if any
+        try:
+            self.store.create(mark, b"{}")
+        except FileExistsError:
+            return False  # another gc got there first
+        try:
+            pinned = any(self._fresh(f"{name}/pins/{pin}") for pin in self.store.names(f"{name}/pins")
+                         if pin.startswith(f"{number:0{VERSION_DIGITS}d}."))
+            if pinned or number in self._needed(name, self.versions(name)):
+                return False
+            self.store.delete(_manifest_key(name, number))
+            return True
+        finally:
+            self.store.delete(mark)
+
+    def _fresh(self, key: str) -> bool:
+        """Whether a pin or removal mark exists and is young enough to be a live writer's."""
+        try:
+            return self.store.age_seconds(key) < PIN_SECONDS
+        except FileNotFoundError:
+            return False
 
     # --- aliases -------------------------------------------------------------------------------
 
@@ -225,17 +275,24 @@ class Registry:
         the caller believes the alias points to now (None: that it does not exist); the default
         reads it. The write is a compare-and-swap: StaleWrite if the alias moved meanwhile."""
         _check_name(alias)
-        self.version(name, number)  # refuse an alias to a version that does not exist
-        key = _alias_key(name, alias)
-        token = self.store.token(key)
-        current = json.loads(self.store.read(key)) if token is not None else None
-        if expected != "current" and (current or {}).get("version") != expected:
-            raise StaleWrite(f"{name}@{alias} points to {(current or {}).get('version')}, not {expected}")
-        history = (current or {}).get("history", [])
-        moved = {"version": number, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        record = {"name": name, "alias": alias, "version": number, "history": [*history, moved]}
-        self.store.swap(key, json.dumps(record, ensure_ascii=False, indent=2).encode(), token)
-        return record
+        pin = f"{name}/pins/{number:0{VERSION_DIGITS}d}.{uuid.uuid4().hex}.json"  # see _remove_version
+        self.store.create(pin, b"{}")
+        try:
+            if self._fresh(_removal_key(name, number)):
+                raise RegistryError(f"{name}@{number} is being removed by `vertune registry gc`; {alias} stays where it is")
+            self.version(name, number)  # refuse an alias to a version that does not exist
+            key = _alias_key(name, alias)
+            token = self.store.token(key)
+            current = json.loads(self.store.read(key)) if token is not None else None
+            if expected != "current" and (current or {}).get("version") != expected:
+                raise StaleWrite(f"{name}@{alias} points to {(current or {}).get('version')}, not {expected}")
+            history = (current or {}).get("history", [])
+            moved = {"version": number, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            record = {"name": name, "alias": alias, "version": number, "history": [*history, moved]}
+            self.store.swap(key, json.dumps(record, ensure_ascii=False, indent=2).encode(), token)
+            return record
+        finally:
+            self.store.delete(pin)
 
     def rollback(self, name: str, alias: str = "production") -> dict[str, Any]:
         """Move ``alias`` back to the version it pointed to before its current one."""
@@ -298,16 +355,10 @@ def _alias_key(name: str, alias: str) -> str:
     return f"{name}/aliases/{alias}.json"
 
 
+def _removal_key(name: str, number: int) -> str:
+    return f"{name}/removing/{number:0{VERSION_DIGITS}d}.json"
+
+
 def _check_name(name: str) -> None:
     if not _NAME.match(name):
         raise RegistryError(f"bad name {name!r}: letters, digits, '.', '_' and '-', starting with a letter or digit")
-
-
-def _sha256_stream(handle: Any, copy_to: Any = None) -> str:
-    """The sha256 of a stream read to its end, also written to ``copy_to`` when given."""
-    digest = hashlib.sha256()
-    while chunk := handle.read(1 << 20):
-        digest.update(chunk)
-        if copy_to is not None:
-            copy_to.write(chunk)
-    return digest.hexdigest()

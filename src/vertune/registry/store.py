@@ -21,7 +21,6 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -74,18 +73,27 @@ class Store:
         names = (entry.rstrip("/").rsplit("/", 1)[-1] for entry in entries)
         return sorted(name for name in names if not name.startswith("."))  # in-flight temporaries, lock files
 
-    def upload(self, key: str, local_file: Path) -> None:
-        """Copy a local file to ``key``, whole or not at all: a blob that exists is complete, so a
-        publisher can skip it (an S3 PUT is atomic; on a folder the copy is renamed into place,
-        since a writer killed mid-copy would otherwise leave a truncated blob under its hash)."""
-        if self.local:
-            target = Path(self.path(key))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_open(target, "wb") as handle, open(local_file, "rb") as source:
-                shutil.copyfileobj(source, handle, 1 << 20)
-                os.fchmod(handle.fileno(), _SHARED_MODE)  # readable by the team, as a plain copy would be
-            return
-        self.fs.put_file(str(local_file), self.path(key))
+    def upload(self, key: str, local_file: Path, sha256: str) -> None:
+        """Copy a local file to ``key``, whole or not at all, and only if its bytes still hash to
+        ``sha256`` (ValueError otherwise): the file is hashed as it is sent, so one that changed
+        after the publisher hashed it cannot be stored under the old hash. A blob that exists is
+        complete, so a publisher can skip it: an S3 PUT is atomic; on a folder the copy is
+        renamed into place, since a writer killed mid-copy would otherwise leave a truncated blob
+        under its hash. On S3 a mismatch is found once the PUT is done, and the object is deleted."""
+        changed = ValueError(f"{local_file} changed while it was being published (its sha256 is no longer {sha256})")
+        with open(local_file, "rb") as source:
+            if self.local:
+                target = Path(self.path(key))
+                with atomic_open(target, "wb") as handle:
+                    if sha256_stream(source, handle) != sha256:
+                        raise changed  # before the rename: nothing is stored
+                    os.fchmod(handle.fileno(), _SHARED_MODE)  # readable by the team, as a plain copy would be
+                return
+            with self.fs.open(self.path(key), "wb") as handle:
+                digest = sha256_stream(source, handle)
+        if digest != sha256:
+            self.delete(key)
+            raise changed
 
     def age_seconds(self, key: str) -> float:
         """Seconds since ``key`` was last written (gc leaves young blobs to a publisher in flight)."""
@@ -152,6 +160,16 @@ class Store:
             raise
         finally:
             self.fs.invalidate_cache(self.path(key))
+
+
+def sha256_stream(source: Any, copy_to: Any = None) -> str:
+    """The sha256 of a stream read to its end, also written to ``copy_to`` when given."""
+    digest = hashlib.sha256()
+    while chunk := source.read(1 << 20):
+        digest.update(chunk)
+        if copy_to is not None:
+            copy_to.write(chunk)
+    return digest.hexdigest()
 
 
 def _protocols(fs: fsspec.AbstractFileSystem) -> tuple[str, ...]:
