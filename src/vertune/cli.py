@@ -130,7 +130,7 @@ def _published(workspace: Workspace, stage: str = "publish") -> None:
     path = workspace.stage_dir(stage) / "published.json"
     if path.exists():
         record = json.loads(path.read_text(encoding="utf-8"))
-        alias = f", {record['name']}@{record['alias']} → {record['version']}" if record["alias"] else ""
+        alias = f", {record['name']}@{record['alias']} → {record['version']}" if record.get("alias_moved") else ""
         state = "published" if record["new"] else "already published (same content)"
         out.print(f"[green]✓[/green] {record['ref']} ({record['variant']}) {state} in {record['url']}{alias}",
                   highlight=False)

@@ -192,3 +192,19 @@ def test_credentials_from_the_environment_never_reach_a_manifest_or_the_output(
     assert any(b'"lineage"' in body for body in stored)  # the version manifest is among them
     for blob in [*stored, *written, *(r.output.encode() for r in outputs), *(t.encode() for t in (*printed, logged))]:
         assert key.encode() not in blob and secret.encode() not in blob
+
+
+def test_the_cli_says_where_the_alias_moved_and_not_when_it_stayed(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from vertune.cli import _published
+
+    workspace = _workspace(tmp_path / "ws")
+    config = _config(tmp_path / "ws", str(tmp_path / "registry"), {})
+    printed = []
+    for _ in range(2):
+        _publish(config, workspace)
+        capsys.readouterr()
+        _published(workspace)
+        printed.append(" ".join(capsys.readouterr().out.split()))
+    assert "fin@1 (int8) published" in printed[0] and "fin@production → 1" in printed[0]
+    assert "already published" in printed[1] and "→" not in printed[1]
