@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from vertune.train.monitor import CURVE, METRICS, TENSORBOARD, Monitor
@@ -55,3 +56,20 @@ def test_a_terminal_gets_a_live_bar_with_the_step_figures(tmp_path: Path) -> Non
     monitor.close()
     printed = console.export_text()
     assert "loss 4.0000" in printed and "step 1: event out of memory: retrying the step, micro_batch 4" in printed
+
+
+def test_the_curve_says_how_each_loss_is_averaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``loss_average: sample`` the train loss is a per-sample mean, the validation loss stays per token."""
+    from matplotlib.axes import Axes
+
+    labels: list[str] = []
+    original = Axes.plot
+    monkeypatch.setattr(Axes, "plot", lambda self, *a, **k: (labels.append(k.get("label")), original(self, *a, **k))[1])
+    for per_sample in (False, True):
+        monitor = Monitor(tmp_path / str(per_sample), total_steps=2, history=[], console=Console(quiet=True),
+                          live=False, per_sample=per_sample)
+        monitor.log(step(1))
+        monitor.log({"step": 2, "val_loss": 1.0})
+        monitor.close()
+    assert labels == ["train (mean over answer tokens)", "validation (mean over answer tokens)",
+                      "train (mean per sample of its answer tokens' mean)", "validation (mean over answer tokens)"]

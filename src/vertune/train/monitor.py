@@ -24,8 +24,9 @@ class Monitor:
     """Fan each record out to every sink; only the main process should have ``enabled`` on."""
 
     def __init__(self, output_dir: Path, total_steps: int, history: list[dict[str, Any]], console: Console,
-                 live: bool, enabled: bool = True) -> None:
+                 live: bool, enabled: bool = True, per_sample: bool = False) -> None:
         self.output_dir, self.total_steps, self.history = output_dir, total_steps, history
+        self.per_sample = per_sample  # training.loss_average: sample (the curve says how each loss is averaged)
         self.console, self.enabled = console, enabled
         self.print_every = max(1, total_steps // LINES_PER_RUN)
         self._jsonl: IO[str] | None = None
@@ -78,11 +79,12 @@ class Monitor:
         val = [(r["step"], r["val_loss"]) for r in self.history if "val_loss" in r]
         figure, axes = plt.subplots(figsize=(7, 4), dpi=100)
         if train:
-            axes.plot(*zip(*train, strict=True), label="train", linewidth=1, alpha=0.8)
+            how = "mean per sample of its answer tokens' mean" if self.per_sample else "mean over answer tokens"
+            axes.plot(*zip(*train, strict=True), label=f"train ({how})", linewidth=1, alpha=0.8)
         if val:
-            axes.plot(*zip(*val, strict=True), "o-", label="validation", linewidth=2)
+            axes.plot(*zip(*val, strict=True), "o-", label="validation (mean over answer tokens)", linewidth=2)
         axes.set_xlabel("optimizer step")
-        axes.set_ylabel("loss (mean over answer tokens)")
+        axes.set_ylabel("loss")
         axes.grid(alpha=0.3)
         axes.legend()
         figure.tight_layout()

@@ -152,7 +152,8 @@ def train(
         state = ckpt.load_checkpoint(accelerator, model, optimizer, scheduler, resume_from)
         console.print(f"resuming from {resume_from} (step {state.step} of {total_steps})")
     resumed_at = state.step
-    monitor = Monitor(output_dir, total_steps, state.history, console, live=live, enabled=accelerator.is_main_process)
+    monitor = Monitor(output_dir, total_steps, state.history, console, live=live, enabled=accelerator.is_main_process,
+                      per_sample=t.loss_average == "sample")
 
     # 3-4. Train --------------------------------------------------------------------------------
     if distill is not None:
