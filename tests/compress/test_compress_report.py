@@ -2,7 +2,7 @@
 
 import pytest
 
-from vertune.compress.report import TUNED, choose, render_html, results_table, verdict
+from vertune.compress.report import TUNED, choose, render_html, results_table, sign_test, verdict
 
 REFERENCE = {"quality": {"fraud": 0.80, "entities": 0.50}, "perplexity": 2.00}
 
@@ -24,6 +24,24 @@ def variant(disk: int, passes: bool) -> dict:
 def test_a_variant_fails_on_any_task_drop_or_perplexity_rise(quality: dict, perplexity: float, failing: list) -> None:
     reasons = verdict(quality, perplexity, REFERENCE, max_drop=0.01, max_increase=0.02)
     assert [r.split(":")[0].split(" ")[0] for r in reasons] == failing
+
+
+@pytest.mark.parametrize(("worse", "better", "fails"), [
+    (1, 0, False),  # one item of ten flipped: what chance does (p = 0.5)
+    (3, 1, False),  # p = 0.31
+    (5, 0, True),  # p = 0.031
+    (9, 3, False),  # p = 0.073
+    (10, 2, True),  # p = 0.019
+])
+def test_a_task_drop_fails_only_when_its_items_show_it(worse: int, better: int, fails: bool) -> None:
+    reasons = verdict({"fraud": 0.70, "entities": 0.50}, 2.00, REFERENCE, max_drop=0.01, max_increase=0.02,
+                      changed={"fraud": (worse, better), "entities": (0, 0)})
+    assert bool(reasons) == fails and all(r.startswith("fraud") for r in reasons)
+
+
+def test_the_sign_test_is_the_binomial_tail() -> None:
+    assert sign_test(1, 0) == 0.5 and sign_test(0, 0) == 1.0
+    assert sign_test(5, 0) == pytest.approx(1 / 32) and sign_test(10, 2) == pytest.approx(79 / 4096)
 
 
 def test_auto_publishes_the_smallest_passing_variant_and_falls_back_to_merged() -> None:

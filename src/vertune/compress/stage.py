@@ -66,7 +66,7 @@ def compress_stage(ctx: StageContext) -> None:
             runs[name] = run_model(runner, items, advance)
             del runner
     evaluation = summarise(runs, items)
-    report = _report(ctx, evaluation.summary, runs, costs, folders, limit)
+    report = _report(ctx, evaluation.summary, runs, costs, folders, limit, _changed_items(evaluation.predictions))
     write_report(report, ctx.out)
     ctx.counts["out"] += 1
     ctx.stats.update({"selected": report["selected"],
@@ -128,8 +128,22 @@ def _base_bytes(spec: str, base: str) -> int:
     return disk_bytes(Path(resolve_model_path(base))) if spec.startswith(ADAPTER_PREFIX) else 0
 
 
+def _changed_items(predictions: list[dict[str, Any]]) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per variant and domain task: on how many items it scored lower and higher than the tuned model."""
+    tuned = {(p["task"], p["id"]): p["score"] for p in predictions if p["model"] == TUNED and p["suite"] == "domain"}
+    changed: dict[str, dict[str, list[int]]] = {}
+    for p in predictions:
+        if p["model"] != TUNED and p["suite"] == "domain":
+            counts = changed.setdefault(p["model"], {}).setdefault(p["task"], [0, 0])
+            delta = p["score"] - tuned[(p["task"], p["id"])]
+            counts[0] += delta < 0
+            counts[1] += delta > 0
+    return {model: {task: (worse, better) for task, (worse, better) in tasks.items()} for model, tasks in changed.items()}
+
+
 def _report(ctx: StageContext, summary: dict[str, Any], runs: dict[str, ModelRun], costs: dict[str, dict[str, Any]],
-            folders: dict[str, Path], limit: int | None) -> dict[str, Any]:
+            folders: dict[str, Path], limit: int | None,
+            changed: dict[str, dict[str, tuple[int, int]]]) -> dict[str, Any]:
     settings = ctx.config.compression
     domain = summary["domain"]
     variants: dict[str, dict[str, Any]] = {}
@@ -141,7 +155,9 @@ def _report(ctx: StageContext, summary: dict[str, Any], runs: dict[str, ModelRun
                           "quality": {task: t["metrics"][name][t["primary"]] for task, t in domain.items()}}
     for name, v in variants.items():
         v["reasons"] = [] if name in REFERENCES else verdict(v["quality"], v["perplexity"], variants[TUNED],
-                                                        settings.max_quality_drop, settings.max_perplexity_increase)
+                                                        settings.max_quality_drop, settings.max_perplexity_increase,
+                                                        changed.get(name, {}))
+        v["changed_items"] = {task: {"lower": w, "higher": b} for task, (w, b) in changed.get(name, {}).items()}
         v["passes"] = not v["reasons"]
     selected, why = choose(variants, settings.publish)
     return {"title": f"{ctx.config.project}: compression", "selected": selected, "why": why,
