@@ -88,3 +88,30 @@ def test_one_row_of_massive_activations_does_not_swamp_the_others() -> None:
 def test_use_int8_kernels_leaves_float_layers_alone() -> None:
     model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Embedding(10, 8))
     assert use_int8_kernels(model) == 0 and isinstance(model[0], torch.nn.Linear)
+
+
+def test_a_nan_row_gives_nan_there_and_the_other_rows_their_values() -> None:
+    """fbgemm refuses a non-finite input outright; one bad row must not fail a whole batch."""
+    linear, exact_weight = _int8_linear(32, 16, bias=True)
+    x = torch.randn(3, 16)
+    x[1, 0] = float("nan")
+    y = Int8DynamicLinear(linear)(x)
+    assert torch.isnan(y[1]).all() and torch.allclose(y[[0, 2]], x[[0, 2]] @ exact_weight.t() + linear.bias, atol=0.05)
+
+
+def test_the_7_bit_path_of_cpus_without_vnni_is_close_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cpu, "_is_vnni_supported", lambda: False)
+    linear, exact_weight = _int8_linear(96, 80)
+    module = Int8DynamicLinear(linear)
+    x = torch.randn(8, 80)
+    assert module.reduce_range and float((module(x) - x @ exact_weight.t()).norm() / (x @ exact_weight.t()).norm()) < 0.03
+
+
+def test_training_and_adapters_get_torchaos_modules_which_peft_can_wrap(int8_folders: tuple[Path, Path]) -> None:
+    from peft import LoraConfig, get_peft_model
+
+    with pytest.raises(ValueError, match="not supported"):
+        get_peft_model(load_model(str(int8_folders[1])), LoraConfig(target_modules=["q_proj"]))
+    model = load_model(str(int8_folders[1]), int8_kernels=False)
+    assert not any(isinstance(m, Int8DynamicLinear) for m in model.modules())
+    get_peft_model(model, LoraConfig(target_modules=["q_proj"]))

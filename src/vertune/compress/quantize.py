@@ -81,8 +81,8 @@ def save_int8(model: nn.Module, folder: Path) -> Path:
 def _sort_header(path: Path) -> None:
     """Rewrite a safetensors file's JSON header with its keys sorted, in place.
 
-    safetensors writes the metadata (torchao's one entry per tensor) from a hash map, in an order
-    that changes from process to process, so the same model quantised twice gave different
+    safetensors writes the metadata (torchao's one entry per tensor) from a Rust hash map, in an
+    order that changes from process to process, so the same model quantised twice gave different
     bytes, and the registry, which tells versions apart by their bytes, published it twice. The
     sorted header is as long or shorter (padded with spaces, as the format allows) and names the
     same tensors at the same offsets."""
@@ -90,8 +90,8 @@ def _sort_header(path: Path) -> None:
         size = int.from_bytes(handle.read(8), "little")
         header = json.loads(handle.read(size))
         text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-        if len(text) > size:
-            return  # cannot happen for a header safetensors wrote compactly; left as it is
+        if len(text) > size:  # safetensors writes compact JSON: sorting it cannot make it longer
+            raise ValueError(f"{path}: the sorted safetensors header is longer than the one written")
         handle.seek(8)
         handle.write(text.ljust(size))
 

@@ -258,7 +258,7 @@ def load_runner(spec: str, config: Config, name: str | None = None) -> Runner:
         from peft import PeftModel
 
         folder = Path(spec.removeprefix(ADAPTER_PREFIX))
-        model = PeftModel.from_pretrained(load_model(config.model.base, **options), str(folder))
+        model = PeftModel.from_pretrained(load_model(config.model.base, int8_kernels=False, **options), str(folder))
         # Merged into an fp32 base for generation: the same function without the adapter's extra
         # matmuls per layer (measured: 120 extraction items of the demo, 29.6 s unmerged, 23.6 s
         # merged, 24 of 24 replies identical). A bf16/fp16 base would round the update into its weights.

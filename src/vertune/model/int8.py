@@ -16,7 +16,7 @@ swaps in kernels that read the same int8 numbers (1.01x, 1.41x and 1.36x of bf16
   each: measured, 32-40% error on the other rows when one row is 50x larger. Each row is
   therefore divided by its own largest magnitude before the kernel and multiplied back after it,
   which is exact algebra and makes the one scale act as one scale per row (0.8% error on the
-  same rows, for 5-15% more time). And all 8 bits of the activations are kept where the CPU has
+  same rows; skipped for a single row, where the two are the same). And all 8 bits of the activations are kept where the CPU has
   VNNI (``quantize_dynamic``'s module always drops one, ``reduce_range``, which only CPUs without
   VNNI need to avoid int16 overflow). fbgemm repacks the weight once; the torchao copy is
   released, so memory stays at one int8 copy;
@@ -26,8 +26,9 @@ swaps in kernels that read the same int8 numbers (1.01x, 1.41x and 1.36x of bf16
 
 The layers between them (norms, attention, the KV cache) then run in fp32: the kernels take and
 return fp32, and converting to and from bf16 at every layer cost a quarter of the speed
-(measured at a 96M Qwen3 shape: 316 tokens/s with bf16 activations, 417 with fp32, bf16 322).
-The weights stay int8; the KV cache takes twice bf16's bytes.
+(measured once at a 96M Qwen3 shape with a scratch script: 316 tokens/s with bf16 activations,
+417 with fp32, the bf16 model 322). The weights stay int8; the KV cache takes twice bf16's
+bytes, so at long contexts an int8 process can hold more memory than a bf16 one.
 
 Quality: the activations are rounded to int8 per row where torchao kept them exact; the compress
 stage measures every variant through this loader, so its tolerance gate judges the kernels that
@@ -76,20 +77,36 @@ class Int8DynamicLinear(nn.Module):
         quantized = torch._make_per_channel_quantized_tensor(weight.qdata, scale,
                                                              torch.zeros_like(scale, dtype=torch.long), 0)
         self.packed = torch.ops.quantized.linear_prepack(quantized, None)
-        self.source = (weight.qdata.data_ptr(), weight.qdata.numel())  # the bytes repacked, released after the swap
-        self.bias = None if linear.bias is None else linear.bias.detach().float()  # added after the row scales
+        self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().float())  # added after the row scales
         self.reduce_range = not getattr(torch.cpu, "_is_vnni_supported", lambda: False)()  # see the module doc
-        # (elements, bytes): fbgemm keeps the int8 matrix and, per row, a scale, a zero point and a column sum
-        self.footprint = (weight.qdata.numel(), weight.qdata.numel() + scale.numel() * 12)
+        # (elements, bytes) beyond the buffers: fbgemm keeps the int8 matrix and, per row, a scale, a
+        # zero point and a column sum; the bias is a buffer, its bytes counted there, its elements here
+        biases = 0 if linear.bias is None else linear.bias.numel()
+        self.footprint = (weight.qdata.numel() + biases, weight.qdata.numel() + scale.numel() * 12)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # Every row divided by its largest magnitude first, multiplied back after: the kernel's one
-        # scale per call then serves each row as its own scale would (see the module doc).
-        rows = x.abs().amax(dim=-1, keepdim=True).float().clamp_(min=1e-12)  # one pass: vector_norm(inf) is 5x slower
-        y = torch.ops.quantized.linear_dynamic(x / rows, self.packed, reduce_range=self.reduce_range).mul_(rows)
+        if x.numel() == x.shape[-1]:  # one row: the kernel's one scale per call is its own
+            try:
+                y = torch.ops.quantized.linear_dynamic(x.float(), self.packed, reduce_range=self.reduce_range)
+            except RuntimeError:  # fbgemm refuses a NaN or infinite input
+                if torch.isfinite(x).all():
+                    raise
+                y = self._dequantised(x)
+        else:
+            # Every row divided by its largest magnitude first, multiplied back after: the one
+            # scale per call then serves each row as its own scale would (see the module doc).
+            rows = x.abs().amax(dim=-1, keepdim=True).float().clamp_(min=1e-12)
+            if torch.isfinite(rows).all():
+                y = torch.ops.quantized.linear_dynamic(x / rows, self.packed, reduce_range=self.reduce_range).mul_(rows)
+            else:  # fbgemm would spread one row's NaN or inf over the whole batch's quantisation
+                y = self._dequantised(x)
         if self.bias is not None:
             y += self.bias
         return y.to(x.dtype)
+
+    def _dequantised(self, x: torch.Tensor) -> torch.Tensor:
+        """The float matmul, as a float layer would do it: a NaN or inf stays in its own row."""
+        return x.float() @ torch.ops.quantized.linear_unpack(self.packed)[0].dequantize().t()
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, int8 x int8 (fbgemm)"
@@ -110,7 +127,7 @@ class Int8TiedHead(nn.Module):
         logits = (product * self.weight.scale.reshape(1, -1).float()).mul_(step)
         if self.bias is not None:
             logits += self.bias.float()
-        return logits.to(x.dtype).reshape(*x.shape[:-1], -1)
+        return logits.to(x.dtype).reshape(*x.shape[:-1], self.weight.shape[0])
 
 
 def use_int8_kernels(model: nn.Module) -> int:
@@ -119,7 +136,7 @@ def use_int8_kernels(model: nn.Module) -> int:
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     embedding = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
     tied = head is not None and embedding is not None and head.weight is embedding.weight
-    swapped = 0
+    swapped, repacked = 0, []
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
             weight = getattr(child, "weight", None)
@@ -127,11 +144,13 @@ def use_int8_kernels(model: nn.Module) -> int:
                 replacement: nn.Module = Int8RowLookup(child)
             elif isinstance(child, nn.Linear) and _rows_int8(weight, child.out_features):
                 replacement = Int8TiedHead(child) if tied and child is head else Int8DynamicLinear(child)
+                if isinstance(replacement, Int8DynamicLinear):
+                    repacked.append((weight.qdata.data_ptr(), weight.qdata.numel()))
             else:
                 continue
             setattr(parent, name, replacement)
             swapped += 1
-    _release_repacked_pages([m.source for m in model.modules() if isinstance(m, Int8DynamicLinear)])
+    _release_repacked_pages(repacked)
     return swapped
 
 

@@ -94,24 +94,27 @@ def load_model(
     dtype: str | torch.dtype = "auto",
     device_map: str | dict[str, int] | None = None,
     trust_remote_code: bool = False,
+    int8_kernels: bool = True,
     **options: Any,
 ) -> PreTrainedModel | PeftModel:
     """Load a causal LM from any model spec, or a PEFT adapter folder on top of its base.
 
     ``dtype="auto"`` keeps the checkpoint's dtype, except that an int8 folder on a CPU computes
     in fp32 around its int8 weights (``vertune.model.int8``). ``device_map="auto"`` spreads the model over
-    GPUs; without CUDA it is dropped so the model simply loads on the CPU. ``options`` go to
-    ``from_pretrained`` (e.g. ``quantization_config``).
+    GPUs; without CUDA it is dropped so the model simply loads on the CPU. ``int8_kernels=False``
+    keeps torchao's own modules, which peft can wrap and which backpropagate: what training and an
+    adapter on an int8 base need. ``options`` go to ``from_pretrained`` (e.g. ``quantization_config``).
     """
     quiet_libraries()  # a 5M model's load needs no progress bar; library users get the same quiet
     path = resolve_model_path(spec)
     base = adapter_base(path)
     if base is not None:
-        loaded = load_model(base, dtype=dtype, device_map=device_map, trust_remote_code=trust_remote_code, **options)
+        loaded = load_model(base, dtype=dtype, device_map=device_map, trust_remote_code=trust_remote_code,
+                            int8_kernels=False, **options)
         return PeftModel.from_pretrained(loaded, path)
     if device_map == "auto" and not torch.cuda.is_available():
         device_map = None
-    if dtype == "auto" and device_map is None and _int8_folder(path):
+    if dtype == "auto" and device_map is None and int8_kernels and _int8_folder(path):
         dtype = torch.float32  # int8 weights stay int8; the CPU kernels take fp32 (see int8.py)
     model = AutoModelForCausalLM.from_pretrained(
         path,
@@ -121,6 +124,6 @@ def load_model(
         **options,
     )
     model.name_or_path = model.config.name_or_path = spec  # what an adapter records as its base
-    if getattr(model.config, "quantization_config", None) is not None and model.device.type == "cpu":
+    if int8_kernels and getattr(model.config, "quantization_config", None) is not None and model.device.type == "cpu":
         use_int8_kernels(model)  # vertune's int8 (torchao) folders: CPU kernels faster than torchao's (see int8.py)
     return model

@@ -48,7 +48,7 @@ def build_model(config: Config, precision: Precision, start_from: Path | None = 
         # Full fine-tuning keeps fp32 master weights; frozen LoRA bases may stay in their own dtype.
         dtype = "float32" if method == "full" or precision == "no" else config.model.dtype
         model = load_model(source, dtype=dtype, device_map=_device_map(config),
-                           trust_remote_code=config.model.trust_remote_code)
+                           trust_remote_code=config.model.trust_remote_code, int8_kernels=False)  # trainable modules
     if config.training.hidden_dropout is not None:
         override_dropout(model, config.training.hidden_dropout)
     if config.training.gradient_checkpointing:
