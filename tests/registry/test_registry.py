@@ -61,6 +61,11 @@ def test_a_file_that_changed_after_it_was_hashed_is_not_stored_under_the_old_has
         registry.store.upload(f"fin/blobs/{stale}", weights, stale)
     with pytest.raises(FileNotFoundError):
         registry.store.read(f"fin/blobs/{stale}")
+    version, _ = registry.publish("fin", _model(tmp_path / "b"))  # the blob exists now, another version's
+    with pytest.raises(ValueError, match="changed while it was being published"):
+        registry.store.upload(f"fin/blobs/{stale}", weights, stale)
+    assert registry.verify(version.ref) == [] and registry.store.names("fin/blobs") == sorted(
+        f["sha256"] for f in version.files)  # the stored copy untouched, nothing left in flight
 
 
 def test_a_version_whose_manifest_is_missing_does_not_exist(registry: Registry, tmp_path: Path) -> None:
@@ -97,11 +102,14 @@ def test_gc_and_an_alias_move_in_other_processes_never_leave_the_alias_on_a_remo
     with pytest.raises(RegistryError, match="being removed"):
         registry.set_alias("fin", "candidate", 3)
     assert registry.alias("fin", "candidate") is None
-    monkeypatch.setattr(module, "PIN_SECONDS", 0.0)  # both marks now look like crashed writers'
-    assert registry.set_alias("fin", "candidate", 3)["version"] == 3
+    registry.publish("fin", _model(tmp_path / "4", weights=b"four"))
+    registry.set_alias("fin", "production", 4)  # 3 is no longer the newest, and has no alias
+    assert registry.gc("fin", apply=True, grace_seconds=0)["versions"] == []  # the other gc holds 3, the pin holds 1
+    monkeypatch.setattr(module, "PIN_SECONDS", 0.0)  # every mark now looks like a crashed writer's
+    assert registry.set_alias("fin", "candidate", 3)["version"] == 3  # the stale mark no longer counts
     assert registry.gc("fin", apply=True, grace_seconds=0)["versions"] == [1]
-    assert [v.number for v in registry.versions("fin")] == [3] and registry.store.names("fin/pins") == [
-        "000001.other-writer.json"]  # a stale pin is only ignored, never someone else's to delete
+    assert [v.number for v in registry.versions("fin")] == [3, 4]
+    assert registry.store.names("fin/pins") == [] and registry.store.names("fin/removing") == []  # stale ones swept
 
 
 def test_a_version_removed_between_the_listing_and_the_read_is_left_out(registry: Registry, tmp_path: Path,

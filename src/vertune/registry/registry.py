@@ -227,35 +227,41 @@ class Registry:
     def _remove_version(self, name: str, number: int) -> bool:
         """Delete one manifest unless an alias points to it or is being moved to it; whether it was.
 
-        ``gc`` against ``set_alias`` in another process: gc marks the version (create-only),
-        then looks for aliases and pins; ``set_alias`` pins it (create-only), then looks for the
-        mark, and only then moves the alias. Whichever writes first is seen by the other, so
-        an alias never ends up on a removed version: either gc keeps it or set_alias refuses.
-        A pin older than ``PIN_SECONDS`` is a crashed writer's and no longer counts."""
-        mark = _removal_key(name, number)
-        if self._fresh(mark):
-            return False  # another gc is on it
-        self.store.delete(mark)  # a crashed gc's, if any
+        ``gc`` against ``set_alias`` in another process: gc writes its own mark on the version,
+        then looks for other marks, pins and aliases; ``set_alias`` writes its own pin, then
+        looks for marks, and only then moves the alias. Whichever writes first is seen by the
+        other, so an alias never ends up on a removed version: gc keeps the version or
+        set_alias refuses (two gcs on one version both step back). Each side deletes only what
+        it wrote; a mark or pin older than ``PIN_SECONDS`` by the store's clock is a crashed
+        writer's: it no longer counts, and gc sweeps it."""
+        mark = _mark_key(name, "removing", number)
+        self.store.create(mark, b"{}")
         try:
-            self.store.create(mark, b"{}")
-        except FileExistsError:
-            return False  # another gc got there first
-        try:
-            pinned = any(self._fresh(f"{name}/pins/{pin}") for pin in self.store.names(f"{name}/pins")
-                         if pin.startswith(f"{number:0{VERSION_DIGITS}d}."))
-            if pinned or number in self._needed(name, self.versions(name)):
+            now = self.store.modified(mark)  # the store's clock, not this machine's
+            if (self._live_marks(name, "removing", number, now, mine=mark)
+                    or self._live_marks(name, "pins", number, now)
+                    or number in self._needed(name, versions=[])):  # aliases only: newest is not doomed
                 return False
             self.store.delete(_manifest_key(name, number))
             return True
         finally:
             self.store.delete(mark)
 
-    def _fresh(self, key: str) -> bool:
-        """Whether a pin or removal mark exists and is young enough to be a live writer's."""
-        try:
-            return self.store.age_seconds(key) < PIN_SECONDS
-        except FileNotFoundError:
-            return False
+    def _live_marks(self, name: str, kind: str, number: int, now: float, mine: str | None = None) -> bool:
+        """Whether another writer's fresh mark of ``kind`` is on version ``number``; stale ones are removed."""
+        live = False
+        for entry in self.store.names(f"{name}/{kind}"):
+            key = f"{name}/{kind}/{entry}"
+            if not entry.startswith(f"{number:0{VERSION_DIGITS}d}.") or key == mine:
+                continue
+            try:
+                fresh = now - self.store.modified(key) < PIN_SECONDS
+            except FileNotFoundError:
+                continue  # its writer finished meanwhile
+            if not fresh:
+                self.store.delete(key)
+            live = live or fresh
+        return live
 
     # --- aliases -------------------------------------------------------------------------------
 
@@ -275,10 +281,10 @@ class Registry:
         the caller believes the alias points to now (None: that it does not exist); the default
         reads it. The write is a compare-and-swap: StaleWrite if the alias moved meanwhile."""
         _check_name(alias)
-        pin = f"{name}/pins/{number:0{VERSION_DIGITS}d}.{uuid.uuid4().hex}.json"  # see _remove_version
+        pin = _mark_key(name, "pins", number)  # see _remove_version
         self.store.create(pin, b"{}")
         try:
-            if self._fresh(_removal_key(name, number)):
+            if self._live_marks(name, "removing", number, self.store.modified(pin)):
                 raise RegistryError(f"{name}@{number} is being removed by `vertune registry gc`; {alias} stays where it is")
             self.version(name, number)  # refuse an alias to a version that does not exist
             key = _alias_key(name, alias)
@@ -355,8 +361,9 @@ def _alias_key(name: str, alias: str) -> str:
     return f"{name}/aliases/{alias}.json"
 
 
-def _removal_key(name: str, number: int) -> str:
-    return f"{name}/removing/{number:0{VERSION_DIGITS}d}.json"
+def _mark_key(name: str, kind: str, number: int) -> str:
+    """A new, unique gc removal mark or alias pin on one version (see ``Registry._remove_version``)."""
+    return f"{name}/{kind}/{number:0{VERSION_DIGITS}d}.{uuid.uuid4().hex}.json"
 
 
 def _check_name(name: str) -> None:

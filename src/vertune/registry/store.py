@@ -23,6 +23,7 @@ import hashlib
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,7 @@ import fsspec
 from vertune.atomic import atomic_open, current_umask
 from vertune.config import masked_url
 
-
-
+INCOMING = ".incoming"  # S3 uploads in flight (hidden from listings)
 _SHARED_MODE = 0o666 & ~current_umask()  # what an ordinary file write gets: a shared folder registry stays readable
 
 
@@ -76,32 +76,44 @@ class Store:
     def upload(self, key: str, local_file: Path, sha256: str) -> None:
         """Copy a local file to ``key``, whole or not at all, and only if its bytes still hash to
         ``sha256`` (ValueError otherwise): the file is hashed as it is sent, so one that changed
-        after the publisher hashed it cannot be stored under the old hash. A blob that exists is
-        complete, so a publisher can skip it: an S3 PUT is atomic; on a folder the copy is
-        renamed into place, since a writer killed mid-copy would otherwise leave a truncated blob
-        under its hash. On S3 a mismatch is found once the PUT is done, and the object is deleted."""
+        after the publisher hashed it cannot be stored under the old hash, and what is at ``key``
+        already (another version's blob) is never touched by a failed upload. On a folder the copy
+        is renamed into place; on S3 it goes to a temporary object under ``.incoming/`` first
+        (discarded if the copy fails), then is copied to ``key`` inside the store, which is atomic."""
         changed = ValueError(f"{local_file} changed while it was being published (its sha256 is no longer {sha256})")
         with open(local_file, "rb") as source:
             if self.local:
-                target = Path(self.path(key))
-                with atomic_open(target, "wb") as handle:
+                with atomic_open(Path(self.path(key)), "wb") as handle:
                     if sha256_stream(source, handle) != sha256:
                         raise changed  # before the rename: nothing is stored
                     os.fchmod(handle.fileno(), _SHARED_MODE)  # readable by the team, as a plain copy would be
                 return
-            with self.fs.open(self.path(key), "wb") as handle:
+            incoming = f"{key.rsplit('/', 1)[0]}/{INCOMING}/{uuid.uuid4().hex}"
+            handle = self.fs.open(self.path(incoming), "wb")
+            try:
                 digest = sha256_stream(source, handle)
-        if digest != sha256:
-            self.delete(key)
-            raise changed
+            except BaseException:
+                handle.discard()  # not close(): that would store the bytes sent so far
+                raise
+            handle.close()
+        try:
+            if digest != sha256:
+                raise changed
+            self.fs.copy(self.path(incoming), self.path(key))
+        finally:
+            self.delete(incoming)
 
-    def age_seconds(self, key: str) -> float:
-        """Seconds since ``key`` was last written (gc leaves young blobs to a publisher in flight)."""
+    def modified(self, key: str) -> float:
+        """When ``key`` was last written, by the store's clock (S3's LastModified, the file's mtime)."""
         self.fs.invalidate_cache(self.path(key))
         info = self.fs.info(self.path(key))
         modified = info.get("LastModified") or info.get("mtime") or info.get("created")
-        stamp = modified.timestamp() if hasattr(modified, "timestamp") else float(modified)
-        return time.time() - stamp
+        return modified.timestamp() if hasattr(modified, "timestamp") else float(modified)
+
+    def age_seconds(self, key: str) -> float:
+        """Seconds since ``key`` was last written, by this machine's clock (gc leaves young blobs to
+        a publisher in flight; its hour of grace dwarfs ordinary clock differences)."""
+        return time.time() - self.modified(key)
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
