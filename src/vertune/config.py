@@ -663,8 +663,12 @@ def public_dump(config: Config, section: str | None = None) -> Any:
 
 def masked_url(url: str) -> str:
     """``url`` with the password of its user info masked (``sftp://bob:…@host/models``)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        password = parts.password
+    except ValueError:  # unparseable (e.g. an unclosed IPv6 bracket): show nothing that might be secret
+        return MASK
+    if password is None:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:{MASK}@{host}"))
