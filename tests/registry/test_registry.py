@@ -68,6 +68,14 @@ def test_a_file_that_changed_after_it_was_hashed_is_not_stored_under_the_old_has
         f["sha256"] for f in version.files)  # the stored copy untouched, nothing left in flight
 
 
+def test_gc_sweeps_what_an_uploader_killed_mid_copy_left_in_flight(registry: Registry, tmp_path: Path) -> None:
+    registry.publish("fin", _model(tmp_path / "a"))
+    registry.store.create("fin/blobs/.incoming/0123abcd", b"half a blob")  # what a killed S3 upload leaves
+    assert registry.gc("fin", apply=True) == {"versions": [], "blobs": []}  # young: maybe still uploading
+    assert registry.gc("fin", apply=True, grace_seconds=0) == {"versions": [], "blobs": [".incoming/0123abcd"]}
+    assert registry.store.names("fin/blobs/.incoming") == [] and registry.verify("fin@1") == []
+
+
 def test_a_version_whose_manifest_is_missing_does_not_exist(registry: Registry, tmp_path: Path) -> None:
     """What a publisher killed after its uploads and before its manifest leaves: blobs only."""
     registry.publish("fin", _model(tmp_path / "a"))

@@ -30,7 +30,7 @@ from pydantic import SecretStr
 
 from vertune.atomic import atomic_dir
 from vertune.config import Config
-from vertune.registry.store import StaleWrite, Store, sha256_stream
+from vertune.registry.store import INCOMING, StaleWrite, Store, sha256_stream
 from vertune.workspace import file_sha256
 
 VERSION_DIGITS = 6
@@ -202,7 +202,8 @@ class Registry:
         ``apply``, was) removed. Kept: every version an alias points to or would roll back to,
         the newest one (just published, it may have no alias yet), one an alias is being moved
         to (see ``_remove_version``), and every blob written in the last ``grace_seconds`` (a
-        publisher in flight uploads before its manifest lists them)."""
+        publisher in flight uploads before its manifest lists them). Uploads an S3 publisher
+        abandoned under ``blobs/.incoming/`` (killed mid-copy) go with the blobs once as old."""
         blobs = self.store.names(f"{name}/blobs")  # listed before the versions: a later upload is young
         versions = self.versions(name)
         needed = self._needed(name, versions)
@@ -212,10 +213,12 @@ class Registry:
         removed = {v.number for v in doomed}
         live = {f["sha256"] for v in versions if v.number not in removed for f in v.files}
         unlisted = [b for b in blobs if b not in live and self.store.age_seconds(f"{name}/blobs/{b}") >= grace_seconds]
+        abandoned = [f"{INCOMING}/{u}" for u in self.store.names(f"{name}/blobs/{INCOMING}")  # killed S3 uploads
+                     if self.store.age_seconds(f"{name}/blobs/{INCOMING}/{u}") >= grace_seconds]
         if apply:
-            for blob in unlisted:
+            for blob in [*unlisted, *abandoned]:
                 self.store.delete(f"{name}/blobs/{blob}")
-        return {"versions": [v.number for v in doomed], "blobs": unlisted}
+        return {"versions": [v.number for v in doomed], "blobs": [*unlisted, *abandoned]}
 
     def _needed(self, name: str, versions: list[Version]) -> set[int]:
         """The newest version and every one an alias points to or would roll back to."""
