@@ -28,6 +28,7 @@ from typing import Any
 from safetensors.torch import save_file
 from torch import nn
 
+from vertune.model.int8 import is_torchao, tied_head
 from vertune.quiet import quiet_libraries
 
 WEIGHTS = "model.safetensors"
@@ -44,7 +45,7 @@ def quantize_int8(model: nn.Module) -> nn.Module:
     """Every linear layer and the input embedding to int8 weights, in place; a tied output
     head keeps sharing the (now int8) embedding. Returns ``model``."""
     quantization = _torchao()
-    tied = _tied(model)
+    tied = tied_head(model)
     head = model.get_output_embeddings()
     quantization.quantize_(model, quantization.Int8WeightOnlyConfig(),
                            filter_fn=lambda module, _fqn: isinstance(module, nn.Embedding)
@@ -64,7 +65,7 @@ def save_int8(model: nn.Module, folder: Path) -> Path:
     quantization = _torchao()
     folder.mkdir(parents=True, exist_ok=True)
     state = model.state_dict()
-    if _tied(model):  # the head is the embedding: stored once, tied again on load
+    if tied_head(model):  # the head is the embedding: stored once, tied again on load
         head = model.get_output_embeddings()
         state.pop(next(f"{name}.weight" for name, module in model.named_modules() if module is head))
     tensors, metadata = flatten_tensor_state_dict(state)
@@ -98,12 +99,5 @@ def _sort_header(path: Path) -> None:
 
 def is_int8(model: nn.Module) -> bool:
     """Whether a loaded model holds torchao int8 weights (an ``save_int8`` folder)."""
-    config = getattr(getattr(model, "config", None), "quantization_config", None)
-    method = config.get("quant_method") if isinstance(config, dict) else getattr(config, "quant_method", None)
-    return str(getattr(method, "value", method)) == "torchao"
-
-
-def _tied(model: nn.Module) -> bool:
-    head, embedding = model.get_output_embeddings(), model.get_input_embeddings()
-    return head is not None and embedding is not None and head.weight is embedding.weight
+    return is_torchao(getattr(getattr(model, "config", None), "quantization_config", None))
 

@@ -47,6 +47,21 @@ from torch import nn
 MADV_DONTNEED = 4  # Linux
 
 
+def is_torchao(quantization_config: object) -> bool:
+    """Whether a model's ``quantization_config`` (the loaded object, or its dict in ``config.json``)
+    is torchao's, the form ``compress.quantize.save_int8`` writes."""
+    config = quantization_config
+    method = config.get("quant_method") if isinstance(config, dict) else getattr(config, "quant_method", None)
+    return str(getattr(method, "value", method)) == "torchao"
+
+
+def tied_head(model: nn.Module) -> bool:
+    """Whether the model's output head is its input embedding (one tensor)."""
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    embedding = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
+    return head is not None and embedding is not None and head.weight is embedding.weight
+
+
 def _rows_int8(weight: object, rows: int) -> bool:
     """A torchao int8 tensor with one scale per row (not float8, int4 or block-wise int8)."""
     data, scale = getattr(weight, "qdata", None), getattr(weight, "scale", None)
@@ -133,9 +148,8 @@ class Int8TiedHead(nn.Module):
 def use_int8_kernels(model: nn.Module) -> int:
     """Swap a CPU model's torchao int8 embeddings, linear layers and tied head for the modules
     above (see the module doc); returns how many modules were swapped."""
-    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
-    embedding = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
-    tied = head is not None and embedding is not None and head.weight is embedding.weight
+    tied = tied_head(model)
+    head = model.get_output_embeddings() if tied else None
     swapped, repacked = 0, []
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):

@@ -23,7 +23,7 @@ from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from vertune.model.embedded import embedded_path
-from vertune.model.int8 import use_int8_kernels
+from vertune.model.int8 import is_torchao, use_int8_kernels
 from vertune.model.spec import EMBEDDED_PREFIX, is_embedded, looks_like_path
 from vertune.quiet import quiet_libraries
 
@@ -37,8 +37,7 @@ def _int8_folder(path: str) -> bool:
     config = Path(path) / "config.json"
     if not config.is_file():
         return False
-    quantization = json.loads(config.read_text(encoding="utf-8")).get("quantization_config") or {}
-    return quantization.get("quant_method") == "torchao"
+    return is_torchao(json.loads(config.read_text(encoding="utf-8")).get("quantization_config") or {})
 
 
 class ModelNotFound(FileNotFoundError):

@@ -222,10 +222,14 @@ class Registry:
 
     def _needed(self, name: str, versions: list[Version]) -> set[int]:
         """The newest version and every one an alias points to or would roll back to."""
-        needed = {versions[-1].number} if versions else set()
+        return ({versions[-1].number} if versions else set()) | self._alias_targets(name)
+
+    def _alias_targets(self, name: str) -> set[int]:
+        """Every version an alias points to or would roll back to."""
+        targets: set[int] = set()
         for record in filter(None, (self.alias(name, alias) for alias in self.aliases(name))):
-            needed |= {record["version"], *_previous_targets(record)[-1:]}
-        return needed
+            targets |= {record["version"], *_previous_targets(record)[-1:]}
+        return targets
 
     def _remove_version(self, name: str, number: int) -> bool:
         """Delete one manifest unless an alias points to it or is being moved to it; whether it was.
@@ -243,7 +247,7 @@ class Registry:
             now = self.store.modified(mark)  # the store's clock, not this machine's
             if (self._live_marks(name, "removing", number, now, mine=mark)
                     or self._live_marks(name, "pins", number, now)
-                    or number in self._needed(name, versions=[])):  # aliases only: newest is not doomed
+                    or number in self._alias_targets(name)):  # the newest is never doomed
                 return False
             self.store.delete(_manifest_key(name, number))
             return True
